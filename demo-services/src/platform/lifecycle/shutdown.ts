@@ -1,0 +1,73 @@
+// Graceful shutdown: stop accepting connections, let in-flight requests and background work finish,
+// close pools, flush telemetry, exit. A deadline guarantees the process never hangs on the way out.
+import type { Server } from 'node:http';
+import { flushTelemetry, log } from '../telemetry/index.js';
+
+type Closer = { name: string; close: () => Promise<unknown> };
+
+export class Lifecycle {
+  private readonly closers: Closer[] = [];
+  private stopping = false;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** Closers run in reverse registration order: last opened, first closed. */
+  onShutdown(name: string, close: () => Promise<unknown>): void {
+    this.closers.push({ name, close });
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  listen(server: Server, port: number, host: string): Promise<number> {
+    this.onShutdown('http server', () => closeServer(server));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  installSignalHandlers(): void {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        void this.shutdown(signal);
+      });
+    }
+  }
+
+  async shutdown(reason: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    log.info({ reason }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error({ timeoutMs: this.timeoutMs }, 'shutdown deadline exceeded, exiting');
+      process.exit(1);
+    }, this.timeoutMs);
+    deadline.unref();
+    let failed = false;
+    for (const closer of [...this.closers].reverse()) {
+      try {
+        await closer.close();
+      } catch (err) {
+        failed = true;
+        log.error({ err, component: closer.name }, 'error while closing');
+      }
+    }
+    log.info('shutdown complete');
+    await flushTelemetry();
+    process.exit(failed ? 1 : 0);
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    // close() stops accepting and waits for in-flight requests; idle keep-alive sockets would
+    // otherwise hold it open until they time out.
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
