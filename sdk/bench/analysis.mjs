@@ -33,7 +33,7 @@ const THROUGHPUT_FIGURES = [
 const STARTUP_FIGURES = [
   figure('startup to first response', 'ms', 'delta', (r) => r.startupMs),
   figure('RSS settled', 'MB', 'delta', (r) => r.rssMb),
-  figure('one-line script exit', 'ms', 'delta', (r) => r.oneLineExitMs),
+  figure('one-line script exit (timeout = never)', 'ms', 'delta', (r) => r.oneLineExitMs),
 ];
 
 function summarize(runs, figures, variants, roundKey) {
@@ -153,6 +153,15 @@ function checkTargets(node, variants) {
       limit: '= 0',
       unit: '',
       pass: drops == null ? null : drops === 0,
+    });
+    const missing = sus && !sus.error ? sus.missingServerSpans + sus.missingLogRecords : null;
+    out.push({
+      variant,
+      target: 'server spans + log records missing at the receiver',
+      value: missing,
+      limit: '= 0',
+      unit: '',
+      pass: missing == null ? null : missing === 0,
     });
   }
   return out;

@@ -78,11 +78,11 @@ export async function receiverStats(ctx) {
 
 export function statsDelta(before, after) {
   const out = {};
-  for (const k of Object.keys(after))
-    out[k] = {
-      requests: after[k].requests - before[k].requests,
-      bytes: after[k].bytes - before[k].bytes,
-    };
+  for (const [signal, counts] of Object.entries(after)) {
+    out[signal] = Object.fromEntries(
+      Object.entries(counts).map(([k, v]) => [k, v - before[signal][k]]),
+    );
+  }
   return out;
 }
 

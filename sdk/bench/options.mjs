@@ -56,6 +56,11 @@ const SPEC = {
     type: 'string',
     help: 'runs per variant in startup mode (default 7, quick 3)',
   },
+  'exit-timeout': {
+    env: 'BENCH_EXIT_TIMEOUT',
+    type: 'string',
+    help: 'seconds a one-line script may take to exit before it is killed (default 30, quick 12)',
+  },
   'scrape-interval': {
     env: 'BENCH_SCRAPE_INTERVAL',
     type: 'string',
@@ -115,6 +120,7 @@ export function readOptions(argv = process.argv.slice(2)) {
     sustainedRate: num('sustained-rate', 2000, 2000),
     sustainedDuration: num('sustained-duration', 60, 10),
     startupRuns: num('startup-runs', 7, 3),
+    exitTimeoutMs: num('exit-timeout', 30, 12) * 1000,
     scrapeInterval: num('scrape-interval', 5000, 5000),
     out: get('out') ?? path.join(ROOT, 'bench-results'),
   };

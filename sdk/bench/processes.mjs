@@ -77,14 +77,18 @@ export async function startApp({ node, args, env, cwd, readyUrl, timeoutMs = 30_
   throw new Error(`app ${why}: ${stderr.trim().split('\n').slice(-8).join('\n')}`);
 }
 
-/** Runs a command to completion; resolves with its wall time, or null when it had to be killed. */
+/** Runs a command to completion: { ms, code, killed } (killed when it outlived timeoutMs). */
 export async function timeToExit(node, args, { env, cwd, timeoutMs }) {
   const t0 = performance.now();
   const child = track(spawn(node, args, { cwd, env, stdio: 'ignore' }));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
   const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
-  return code === 0 ? performance.now() - t0 : null;
+  return { ms: performance.now() - t0, code, killed };
 }
 
 /** Runs a process and resolves with the last line it printed on stdout. */

@@ -1,13 +1,11 @@
 // OTLP/HTTP receiver that acknowledges every export at once, so the exporter side of the app is
-// measured and not the backend. Counts requests and bytes per signal; GET /stats returns them.
+// measured and not a backend. Counts requests, bytes, spans (server spans apart) and log records
+// per signal from the protobuf framing only; GET /stats returns the counts.
 import http from 'node:http';
+import { countJson, countProtobuf } from './otlp-count.mjs';
 
-const stats = {
-  traces: { requests: 0, bytes: 0 },
-  logs: { requests: 0, bytes: 0 },
-  metrics: { requests: 0, bytes: 0 },
-  other: { requests: 0, bytes: 0 },
-};
+const blank = () => ({ requests: 0, bytes: 0, items: 0, server: 0, undecodable: 0 });
+const stats = { traces: blank(), logs: blank(), metrics: blank(), other: blank() };
 
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/stats') {
@@ -16,13 +14,24 @@ const server = http.createServer((req, res) => {
     return;
   }
   const signal = /\/v1\/(traces|logs|metrics)$/.exec(req.url ?? '')?.[1] ?? 'other';
-  let bytes = 0;
-  req.on('data', (chunk) => (bytes += chunk.length));
+  const json = (req.headers['content-type'] ?? '').includes('json');
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
-    stats[signal].requests += 1;
-    stats[signal].bytes += bytes;
+    const body = Buffer.concat(chunks);
+    const s = stats[signal];
+    s.requests += 1;
+    s.bytes += body.length;
+    if (signal === 'traces' || signal === 'logs') {
+      try {
+        const c = json ? countJson(body.toString('utf8'), signal) : countProtobuf(body, signal);
+        s.items += c.items;
+        s.server += c.server;
+      } catch {
+        s.undecodable += 1;
+      }
+    }
     // An empty protobuf message is a valid Export*ServiceResponse; JSON clients get {}.
-    const json = (req.headers['content-type'] ?? '').includes('json');
     res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
     res.end(json ? '{}' : '');
   });

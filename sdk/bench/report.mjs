@@ -81,23 +81,27 @@ export function renderReport(results) {
           'served req/s',
           'p50 (ms)',
           'p99 (ms)',
-          'spans dropped',
-          'logs dropped',
-          'OTLP trace/log requests',
+          'served',
+          'spans dropped (SDK)',
+          'logs dropped (SDK)',
+          'server spans received',
+          'log records received',
         ],
       ];
       for (const r of node.sustained.runs) {
         rows.push(
           r.error
-            ? [r.variant, `failed: ${r.error.slice(0, 60)}`, '', '', '', '', '']
+            ? [r.variant, `failed: ${r.error.slice(0, 60)}`, '', '', '', '', '', '', '']
             : [
                 r.variant,
                 num(r.load.rps, 'req/s'),
                 num(r.load.p50, 'ms'),
                 num(r.load.p99, 'ms'),
+                r.load.requests,
                 r.droppedSpans ?? 'n/a',
                 r.droppedLogs ?? 'n/a',
-                `${r.exported.traces.requests}/${r.exported.logs.requests}`,
+                r.exported.traces.server,
+                r.exported.logs.items,
               ],
         );
       }

@@ -1,5 +1,5 @@
 // Sustained fixed rate on the realistic route, then the SDK's own drop counters once the batch
-// processors have had time to flush. Zero drops is the target.
+// processors have had time to flush, and what reached the receiver. Zero drops is the target.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, receiverStats, statsDelta } from '../instance.mjs';
 
@@ -48,6 +48,9 @@ export async function sustainedMode(ctx) {
       run.droppedLogs = drops.logs;
       run.metricsEndpoint = drops.ok ? 'ok' : (drops.error ?? `HTTP ${drops.status}`);
       run.exported = statsDelta(before, await receiverStats(ctx));
+      // Independent of the SDK's counters: each served request makes one server span and one log line.
+      run.missingServerSpans = Math.max(0, run.load.requests - run.exported.traces.server);
+      run.missingLogRecords = Math.max(0, run.load.requests - run.exported.logs.items);
       run.rssMb = inst.memory().rss;
       progress.step(
         `${ctx.label} sustained ${variant}: ${Math.round(run.load.rps)} of ${opts.sustainedRate} req/s, p99 ${run.load.p99?.toFixed(2)} ms, dropped spans ${run.droppedSpans ?? 'n/a'}, logs ${run.droppedLogs ?? 'n/a'}`,
