@@ -64,9 +64,10 @@ export async function launch(ctx, variant, { extraArgs = [], scrape = true } = {
       ]);
       return JSON.parse(line);
     },
-    close: async () => {
+    /** graceMs: how long the app may take to exit on SIGTERM before it is killed. */
+    close: async (graceMs) => {
       if (scraper) await stop(scraper);
-      await stop(app.child);
+      await stop(app.child, graceMs);
     },
   };
 }

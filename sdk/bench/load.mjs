@@ -125,7 +125,12 @@ const run =
     : (d, record) => saturate(d, record);
 if (opts.warmup > 0) await run(opts.warmup, false);
 const before = cpuTicks(opts.pid);
+// Monotonic clock, the one --cpu-prof timestamps use, so a profile can be cut to this window.
+const windowStartUs = Number(process.hrtime.bigint() / 1000n);
 const measured = await run(opts.duration, true);
+const windowEndUs = Number(process.hrtime.bigint() / 1000n);
 const ticks = cpuTicks(opts.pid) - before;
-process.stdout.write(`${JSON.stringify(summarize({ ...measured, ticks }))}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ...summarize({ ...measured, ticks }), windowStartUs, windowEndUs })}\n`,
+);
 agent.destroy();

@@ -109,13 +109,7 @@ export function renderReport(results) {
         `\nSustained: ${node.sustained.rate} req/s for ${node.sustained.seconds} s on /${node.sustained.route}\n${table(rows)}`,
       );
     }
-    if (node.profile)
-      out.push(
-        `\nCPU profile (${node.profile.variant}, ${node.profile.route} at saturation): self time by package\n${node.profile.byPackage
-          .slice(0, 12)
-          .map((p) => `  ${p.share.toFixed(1).padStart(5)}%  ${p.name}`)
-          .join('\n')}`,
-      );
+    if (node.profile) out.push(`\n${renderProfile(node.profile)}`);
     const rows = [['target', 'variant', 'vs bare', 'limit', 'result']];
     for (const t of node.targets) {
       const value =
@@ -137,4 +131,30 @@ export function renderReport(results) {
     out.push(`\nTargets (Node ${node.version})\n${table(rows)}`);
   }
   return out.join('\n');
+}
+
+function renderProfile(profile) {
+  const lines = [
+    `CPU profile, /${profile.route} at saturation, self time in the measured window by package:`,
+  ];
+  for (const run of profile.runs) {
+    if (run.error) {
+      lines.push(`  ${run.variant}: ${run.error}`);
+      continue;
+    }
+    const perReq = (share) => ((share / 100) * (run.cpuMsPerRequest ?? 0)).toFixed(3);
+    const top = run.byOwner
+      .slice(0, 10)
+      .map((p) => `${p.name} ${p.share.toFixed(1)}% (${perReq(p.share)})`);
+    lines.push(
+      `  ${run.variant} (${Math.round(run.rps)} req/s, ${run.cpuMsPerRequest?.toFixed(2)} ms CPU/req, exit on SIGTERM ${run.exitMs} ms): ${top.join(', ')}`,
+    );
+  }
+  lines.push(
+    `  profiles: ${profile.runs
+      .map((r) => r.file)
+      .filter(Boolean)
+      .join(' ')}`,
+  );
+  return lines.join('\n');
 }
