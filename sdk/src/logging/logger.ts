@@ -1,0 +1,47 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { pino, type Logger, type MultiStreamRes } from 'pino';
+import { REDACT_PATHS, REDACTED } from './redaction';
+
+const NO_TRACE = Object.freeze({});
+const FLAGS = ['00', '01'];
+
+/**
+ * Adds the active span's ids to every line. A mixin, not monkey-patching, so it works the same
+ * under ESM, CommonJS and bundlers.
+ */
+function traceMixin(): object {
+  const span = trace.getSpan(context.active());
+  if (span === undefined) return NO_TRACE;
+  const sc = span.spanContext();
+  if (!isSpanContextValid(sc)) return NO_TRACE;
+  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: FLAGS[sc.traceFlags] ?? sc.traceFlags.toString(16).padStart(2, '0') };
+}
+
+const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DIAG_TO_PINO: Record<string, string> = { NONE: 'silent', ERROR: 'error', WARN: 'warn', INFO: 'info', DEBUG: 'debug', VERBOSE: 'trace', ALL: 'trace' };
+
+/** The level before any configuration is resolved: LOG_LEVEL, then OTEL_LOG_LEVEL, then info. */
+function initialLevel(): string {
+  const l = process.env.LOG_LEVEL?.trim().toLowerCase();
+  if (l && PINO_LEVELS.includes(l)) return l;
+  const o = process.env.OTEL_LOG_LEVEL?.trim().toUpperCase();
+  if (o && DIAG_TO_PINO[o]) return DIAG_TO_PINO[o];
+  return 'info';
+}
+
+/** Where lines go: stdout always, plus the OTLP transport once the SDK starts. */
+export const destinations: MultiStreamRes = pino.multistream([{ level: 'trace', stream: pino.destination({ dest: 1, sync: true }) }]);
+
+/**
+ * The SDK's pino logger: JSON lines on stdout with `trace_id`, `span_id` and `trace_flags`
+ * whenever a span is active, secrets redacted, shipped over OTLP once the SDK has started.
+ * `logger.child({...})` keeps the correlation.
+ */
+export const logger: Logger = pino(
+  {
+    level: initialLevel(),
+    mixin: traceMixin,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+  },
+  destinations,
+);

@@ -1,0 +1,103 @@
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { resolveConfig } from './config/env';
+import type { Config, StartOptions } from './config/options';
+import { resourceAttributes } from './config/resource';
+import { warn } from './config/warn';
+import { registerEsmHook } from './esm-hook';
+import { logger } from './logging/logger';
+import { startLogShipping, stopLogShipping } from './logging/shipping';
+import { initRegistry } from './metrics/registry';
+import { metricsServer, startMetricsServer } from './metrics/server';
+import { withDeadline } from './shutdown/deadline';
+import { installExitFlush, installSignalHandlers } from './shutdown/signals';
+import { selectInstrumentations } from './tracing/instrumentations';
+import { startTracing } from './tracing/provider';
+
+interface SdkState {
+  startedAt?: string;
+  config?: Config;
+  provider?: NodeTracerProvider;
+  metricsReady?: Promise<unknown>;
+  stopping?: Promise<void>;
+}
+
+// Kept on globalThis so that two copies of the SDK in one process still see one another.
+const KEY = Symbol.for('@o11y/sdk.state');
+const g = globalThis as { [KEY]?: SdkState };
+const state: SdkState = (g[KEY] ??= {});
+
+/** The first stack frame outside the SDK: where start() was called from. */
+function callSite(): string {
+  const lines = (new Error().stack ?? '').split('\n').slice(1);
+  const here = __dirname;
+  const outside = lines.find((l) => !l.includes(here) && !l.includes('node:internal'));
+  return (outside ?? lines[lines.length - 1] ?? 'unknown').trim().replace(/^at\s+/, '');
+}
+
+/**
+ * Starts tracing, metrics and log shipping. Configuration comes from `options`, then the standard
+ * `OTEL_*` environment variables, then defaults. Never throws: a bad value is reported in one
+ * warning and replaced by its default. A second call is a no-op with one warning.
+ */
+export function start(options: StartOptions = {}): void {
+  const site = options === REGISTER_OPTIONS ? '@o11y/sdk/register' : callSite();
+  if (state.startedAt !== undefined) {
+    warn(`start() called again at ${site}; the SDK was already started at ${state.startedAt}; ignoring this call`);
+    return;
+  }
+  state.startedAt = site;
+  try {
+    startOnce(options === REGISTER_OPTIONS ? {} : options);
+  } catch (err) {
+    warn(`the SDK failed to start (${(err as Error).message}); the app runs without it`);
+  }
+}
+
+/** Marker so the register entry reports itself as the call site. */
+export const REGISTER_OPTIONS: StartOptions = Object.freeze({});
+
+function startOnce(options: StartOptions): void {
+  const config = resolveConfig(options);
+  state.config = config;
+  logger.level = config.logLevel;
+  if (config.disabled) return;
+
+  const attributes = resourceAttributes(config);
+  initRegistry({
+    service_name: config.serviceName,
+    service_version: config.serviceVersion,
+    deployment_environment: config.deploymentEnvironment,
+  });
+
+  const { instrumentations, esmModules } = selectInstrumentations(config.instrumentations);
+  registerEsmHook(esmModules);
+  const provider = startTracing(config, attributes);
+  state.provider = provider;
+  registerInstrumentations({ instrumentations, tracerProvider: provider });
+
+  if (config.metricsServer) state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
+  startLogShipping(config, attributes);
+
+  if (config.handleSignals) installSignalHandlers(() => shutdown());
+  installExitFlush(() => shutdown());
+}
+
+/**
+ * Flushes spans and log records and stops the SDK, within the configured deadline (default 2 s).
+ * Safe to call more than once; never rejects.
+ */
+export function shutdown(): Promise<void> {
+  if (state.stopping !== undefined) return state.stopping;
+  const deadline = state.config?.shutdownTimeoutMs ?? 2000;
+  const work = Promise.allSettled([state.provider?.shutdown(), stopLogShipping(deadline)]).then(() => {
+    metricsServer?.close();
+  });
+  state.stopping = withDeadline(work, deadline);
+  return state.stopping;
+}
+
+/** Resolves once the metrics server listens (or failed to); for tests and programmatic users. */
+export function ready(): Promise<void> {
+  return Promise.resolve(state.metricsReady).then(() => undefined);
+}
