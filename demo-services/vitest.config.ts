@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// Each file starts its own isolated stack of real processes; files run one after the other (2 cores).
 export default defineConfig({
   test: {
     name: 'demo-services',
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**', '**/node_modules/**'],
+    globalSetup: ['test/support/build.ts'],
+    fileParallelism: false,
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 90_000,
   },
 });

@@ -239,23 +239,22 @@ route(
   {
     method: 'delete',
     path: '/api/v1/orders/:id',
-    summary: 'Cancel an order (refund and release stock); not possible once shipped',
+    summary: 'Cancel an order (refund and stock release follow, guaranteed by the saga); not possible once shipped',
     auth: true,
     params: OrderIdParams,
     responses: {
       200: { description: 'Cancelled', schema: Order },
-      202: { description: 'Cancellation in progress (a dependency is unavailable; it will complete)', schema: Order },
       404: { description: 'Not found', schema: ErrorBody },
       409: { description: 'Already shipped, or still being placed', schema: ErrorBody },
     },
   },
   async ({ params, user }) => {
     const order = await ownedOrder(params.id, user!.id);
-    if (order.status === 'SHIPPED') throw conflict('order already shipped', 'order_shipped');
     if (order.status === 'PENDING') throw conflict('order is still being placed; retry shortly', 'order_pending');
     if (order.status === 'CONFIRMED') await within(saga.requestCancel(order.id), config.SAGA_RESPONSE_WAIT_MS);
     const now = (await findOrder(db, order.id))!;
-    return { status: now.status === 'CANCELLED' ? 200 : 202, body: toOrder(now) };
+    if (now.status === 'SHIPPED') throw conflict('order already shipped', 'order_shipped');
+    return { status: 200, body: toOrder(now) };
   },
 );
 

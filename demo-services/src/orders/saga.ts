@@ -140,12 +140,12 @@ export class SagaOrchestrator {
       }
       case 'COMPENSATE': {
         if (saga.refund_needed) {
-          if (!(await this.compensate(orderId, 'refund_payment', () => this.payments.request('POST', `/internal/payments/${orderId}/refund`, { idempotent: true }))))
+          if (!(await this.compensate(orderId, 'refund_payment', () => this.payments.request('POST', `/internal/payments/${orderId}/refund`, { compensation: true }))))
             return false;
           await this.db.query('UPDATE sagas SET refund_needed = false, updated_at = now() WHERE order_id = $1', [orderId]);
         }
         if (saga.release_needed) {
-          if (!(await this.compensate(orderId, 'release_inventory', () => this.inventory.request('POST', `/internal/reservations/${orderId}/release`, { idempotent: true }))))
+          if (!(await this.compensate(orderId, 'release_inventory', () => this.inventory.request('POST', `/internal/reservations/${orderId}/release`, { compensation: true }))))
             return false;
           await this.db.query('UPDATE sagas SET release_needed = false, updated_at = now() WHERE order_id = $1', [orderId]);
         }
@@ -206,15 +206,33 @@ export class SagaOrchestrator {
     return true;
   }
 
-  /** Customer cancellation of a confirmed order: the same compensations, then CANCELLED. */
-  async requestCancel(orderId: string): Promise<void> {
-    await this.db.query(
-      `UPDATE sagas SET step = 'COMPENSATE', failure_reason = 'cancelled by customer', release_needed = true, refund_needed = true,
-         lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
-       WHERE order_id = $1`,
-      [orderId, this.settings.leaseMs],
-    );
-    await this.run(orderId);
+  /**
+   * Customer cancellation of a confirmed order. The order is CANCELLED in the same transaction as
+   * the decision (so a late order.shipped cannot flip it back), then the saga runs the refund and
+   * release. Returns false when the order is no longer CONFIRMED.
+   */
+  async requestCancel(orderId: string): Promise<boolean> {
+    const cancelled = await withTransaction(this.db, async (tx) => {
+      const { rows } = await tx.query<OrderRow>(
+        `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'cancelled by customer', updated_at = now()
+         WHERE id = $1 AND status = 'CONFIRMED' RETURNING *`,
+        [orderId],
+      );
+      if (!rows[0]) return false;
+      await tx.query(
+        `UPDATE sagas SET step = 'COMPENSATE', failure_reason = 'cancelled by customer', release_needed = true, refund_needed = true,
+           lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
+         WHERE order_id = $1`,
+        [orderId, this.settings.leaseMs],
+      );
+      await enqueueEvent(tx, 'order.cancelled', orderId, { orderId, userId: rows[0].user_id, reason: 'cancelled by customer' });
+      return true;
+    });
+    if (cancelled) {
+      this.relay.notify();
+      await this.run(orderId);
+    }
+    return cancelled;
   }
 
   /** Picks up sagas whose worker died or gave up for now (lease expired). */
@@ -252,7 +270,7 @@ export class SagaOrchestrator {
 }
 
 function describe(body: unknown): string {
-  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
+  if (body && typeof body === 'object' && 'message' in body) return String((body).message);
   return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
 }
 

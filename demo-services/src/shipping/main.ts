@@ -81,8 +81,26 @@ const confirmed = new Consumer(broker, {
   },
 });
 lifecycle.onShutdown('order.confirmed consumer', () => confirmed.stop());
+const OrderCancelled = z.object({ orderId: z.uuid(), userId: z.uuid() });
+const cancelled = new Consumer(broker, {
+  queue: topologyNames(config.AMQP_PREFIX).queues.shippingOrderCancelled,
+  prefix: config.AMQP_PREFIX,
+  db,
+  schema: OrderCancelled,
+  handle: async (tx, event) => {
+    // Stop the shipment; if order.confirmed has not arrived yet, the CANCELLED row keeps it from shipping.
+    await tx.query(
+      `INSERT INTO shipments (id, order_id, user_id, tracking_number, status) VALUES ($1, $2, $3, '', 'CANCELLED')
+       ON CONFLICT (order_id) DO UPDATE SET status = 'CANCELLED'`,
+      [randomUUID(), event.orderId, event.userId],
+    );
+    log.info({ orderId: event.orderId }, 'shipment cancelled');
+  },
+});
+lifecycle.onShutdown('order.cancelled consumer', () => cancelled.stop());
 await relay.start();
 await confirmed.start();
+await cancelled.start();
 await broker.start();
 
 const { app, route, finish } = createHttpApp({

@@ -72,7 +72,8 @@ export function serviceEnvironment(service: ServiceName, s: StackSettings): Reco
   return { ...env, ...(s.overrides?.[service] ?? {}) };
 }
 
-export const distDirectory = (): string => fileURLToPath(new URL('../..', import.meta.url));
+/** demo-services/dist, whether this module runs from src (tests) or from dist. */
+export const distDirectory = (): string => fileURLToPath(new URL('../../../dist/', import.meta.url));
 
 export interface LaunchOptions {
   /** Receives every output line (stdout and stderr). */

@@ -73,7 +73,7 @@ export class Consumer<T> {
     const { queue } = this.options;
     const parent = trace.getActiveSpan()
       ? context.active()
-      : propagation.extract(context.active(), (msg.properties.headers ?? {}) as Record<string, unknown>);
+      : propagation.extract(context.active(), (msg.properties.headers ?? {}));
     await tracer.startActiveSpan(`${queue} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue } }, parent, async (span) => {
       try {
         let event: EventEnvelope;

@@ -10,6 +10,7 @@ export function topologyNames(prefix: string) {
     deadLetterQueue: `${prefix}o11y.events.dlq`,
     queues: {
       shippingOrderConfirmed: `${prefix}shipping.order-confirmed`,
+      shippingOrderCancelled: `${prefix}shipping.order-cancelled`,
       ordersOrderShipped: `${prefix}orders.order-shipped`,
     },
   };
@@ -19,6 +20,7 @@ export const bindings = (prefix: string) => {
   const n = topologyNames(prefix);
   return [
     { queue: n.queues.shippingOrderConfirmed, routingKey: 'order.confirmed' },
+    { queue: n.queues.shippingOrderCancelled, routingKey: 'order.cancelled' },
     { queue: n.queues.ordersOrderShipped, routingKey: 'order.shipped' },
   ];
 };

@@ -14,6 +14,8 @@ export interface RequestOptions {
   headers?: Record<string, string | undefined>;
   /** Idempotent calls are retried; the others go through once. */
   idempotent?: boolean;
+  /** Compensating call: retried, never short-circuited by the breaker. */
+  compensation?: boolean;
 }
 
 export class ServiceClient {
@@ -33,7 +35,7 @@ export class ServiceClient {
    */
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<UpstreamResponse<T>> {
     const idempotent = options.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(method);
-    const policy = idempotent ? this.policies.idempotent : this.policies.once;
+    const policy = options.compensation ? this.policies.compensation : idempotent ? this.policies.idempotent : this.policies.once;
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [k, v] of Object.entries(options.headers ?? {})) if (v !== undefined) headers[k] = v;
     let body: string | Buffer | undefined;

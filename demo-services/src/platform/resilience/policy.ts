@@ -83,6 +83,11 @@ export interface DependencyPolicies {
   idempotent: IPolicy;
   /** For calls that must not be repeated blindly. */
   once: IPolicy;
+  /**
+   * For compensations (refund, release): idempotent and they must eventually happen, so they are
+   * retried and not short-circuited by a breaker that the failed forward step itself opened.
+   */
+  compensation: IPolicy;
   state(): 'closed' | 'open' | 'half_open';
 }
 
@@ -150,12 +155,13 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
         throw err;
       }
     },
-  }) as IPolicy;
+  });
 
   return {
     dependency,
     idempotent: countOpen(wrap(bulk, retryPolicy, breaker, timeoutPolicy)),
     once: countOpen(wrap(bulk, breaker, timeoutPolicy)),
+    compensation: wrap(bulk, retryPolicy, timeoutPolicy),
     state: () => {
       const st = breaker.state;
       return st === CircuitState.Closed ? 'closed' : st === CircuitState.HalfOpen ? 'half_open' : 'open';

@@ -97,7 +97,7 @@ function guarded(inner: Logger): Logger {
       } catch {
         fn(`${b ?? ''} ${JSON.stringify(a, errorReplacer)}`);
       }
-    }) as LogFn;
+    });
   return {
     debug: wrap(inner.debug.bind(inner)),
     info: wrap(inner.info.bind(inner)),
