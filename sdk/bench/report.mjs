@@ -5,7 +5,8 @@
 function num(x, unit) {
   if (x == null) return 'n/a';
   if (unit === 'req/s') return Math.round(x).toLocaleString('en-US');
-  if (unit === 'ms') return x >= 100 ? Math.round(x).toString() : x.toFixed(x >= 10 ? 1 : 2);
+  if (unit === 'ms')
+    return Math.abs(x) >= 100 ? Math.round(x).toString() : x.toFixed(Math.abs(x) >= 10 ? 1 : 2);
   if (unit === 'MB') return x.toFixed(1);
   return Number.isInteger(x) ? String(x) : x.toFixed(2);
 }
@@ -135,7 +136,7 @@ export function renderReport(results) {
 
 function renderProfile(profile) {
   const lines = [
-    `CPU profile, /${profile.route} at saturation, self time in the measured window by package:`,
+    `CPU profile, /${profile.route} at saturation: share of the samples in the measured window by nearest package on the stack (ms CPU per request)`,
   ];
   for (const run of profile.runs) {
     if (run.error) {
