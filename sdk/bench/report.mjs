@@ -136,7 +136,7 @@ export function renderReport(results) {
 
 function renderProfile(profile) {
   const lines = [
-    `CPU profile, /${profile.route} at saturation: share of the samples in the measured window by nearest package on the stack (ms CPU per request)`,
+    'CPU profile at saturation: share of the samples in the measured window by nearest package on the stack (ms CPU per request)',
   ];
   for (const run of profile.runs) {
     if (run.error) {
@@ -148,14 +148,11 @@ function renderProfile(profile) {
       .slice(0, 10)
       .map((p) => `${p.name} ${p.share.toFixed(1)}% (${perReq(p.share)})`);
     lines.push(
-      `  ${run.variant} (${Math.round(run.rps)} req/s, ${run.cpuMsPerRequest?.toFixed(2)} ms CPU/req, exit on SIGTERM ${run.exitMs} ms): ${top.join(', ')}`,
+      `  ${run.variant} /${run.route} (${Math.round(run.rps)} req/s, ${run.cpuMsPerRequest?.toFixed(2)} ms CPU/req, exit on SIGTERM ${run.exitMs} ms): ${top.join(', ')}`,
     );
   }
   lines.push(
-    `  profiles: ${profile.runs
-      .map((r) => r.file)
-      .filter(Boolean)
-      .join(' ')}`,
+    `  profiles: ${[...new Set(profile.runs.map((r) => r.file).filter(Boolean))].join(' ')}`,
   );
   return lines.join('\n');
 }

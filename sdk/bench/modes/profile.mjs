@@ -3,13 +3,12 @@
 // the stack (so node internals and natives such as writev count for the package that called them).
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { launch } from '../instance.mjs';
+import { launch, ROUTES } from '../instance.mjs';
 
 const EXIT_GRACE_MS = 30_000;
-const ROUTE = 'realistic';
 
 export function plannedSeconds(opts) {
-  return opts.variants.length * (opts.warmup + opts.duration + 5);
+  return opts.variants.length * (ROUTES.length * (opts.warmup + opts.duration) + 5);
 }
 
 function owner(url) {
@@ -77,10 +76,11 @@ export function summarizeProfile(file, fromUs = -Infinity, toUs = Infinity) {
 /** Profiles every selected variant in turn, so the SDK's share can be read against bare's. */
 export async function profileMode(ctx) {
   const runs = [];
-  for (const variant of ctx.opts.variants) runs.push(await profileVariant(ctx, variant));
-  return { route: ROUTE, runs };
+  for (const variant of ctx.opts.variants) runs.push(...(await profileVariant(ctx, variant)));
+  return { runs };
 }
 
+/** One instance per variant under --cpu-prof; each route's load window is summarized apart. */
 async function profileVariant(ctx, variant) {
   const { opts, progress } = ctx;
   const dir = path.join(
@@ -91,18 +91,20 @@ async function profileVariant(ctx, variant) {
   mkdirSync(dir, { recursive: true });
   const inst = await launch(ctx, variant, { extraArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
   let exitMs;
-  let load;
+  const loads = {};
   try {
-    load = await inst.load(ROUTE, {
-      mode: 'saturation',
-      connections: opts.connections,
-      warmup: opts.warmup,
-      duration: opts.duration,
-    });
-    progress.step(
-      `${ctx.label} profile ${variant} ${ROUTE}: ${Math.round(load.rps)} req/s`,
-      opts.warmup + opts.duration,
-    );
+    for (const route of ROUTES) {
+      loads[route] = await inst.load(route, {
+        mode: 'saturation',
+        connections: opts.connections,
+        warmup: opts.warmup,
+        duration: opts.duration,
+      });
+      progress.step(
+        `${ctx.label} profile ${variant} ${route}: ${Math.round(loads[route].rps)} req/s`,
+        opts.warmup + opts.duration,
+      );
+    }
   } finally {
     // The profile is written on exit; give a slow exit time to finish rather than killing it.
     const t0 = Date.now();
@@ -110,17 +112,16 @@ async function profileVariant(ctx, variant) {
     exitMs = Date.now() - t0;
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return { variant, exitMs, error: 'no profile written (killed before exit?)' };
+  if (!file) return [{ variant, exitMs, error: 'no profile written (killed before exit?)' }];
   const profile = path.join(dir, file);
-  // Only the measured load window: startup and the exit would otherwise blur where requests spend time.
-  const window = summarizeProfile(profile, load.windowStartUs, load.windowEndUs);
-  const whole = summarizeProfile(profile);
-  return {
+  // Only each measured load window: startup and exit would otherwise blur where requests spend time.
+  return ROUTES.map((route) => ({
     variant,
+    route,
     exitMs,
-    rps: load.rps,
-    cpuMsPerRequest: load.cpuMsPerRequest,
-    ...window,
-    wholeRunByPackage: whole.byPackage.slice(0, 15),
-  };
+    rps: loads[route].rps,
+    cpuMsPerRequest: loads[route].cpuMsPerRequest,
+    windowUs: [loads[route].windowStartUs, loads[route].windowEndUs],
+    ...summarizeProfile(profile, loads[route].windowStartUs, loads[route].windowEndUs),
+  }));
 }
