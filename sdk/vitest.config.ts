@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests spawn real Node processes with the one line; the runner only orchestrates them.
+// Files run two at a time at most: the machine has 2 cores and every test starts processes.
 export default defineConfig({
   test: {
     name: 'sdk',
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    maxWorkers: 2,
+    fileParallelism: true,
   },
 });

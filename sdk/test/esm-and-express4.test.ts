@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpReceiver } from './support/otlp-receiver';
+import { baseEnv, FIXTURES, killAll, scrape, startFixture } from './support/processes';
+
+const receiver = new OtlpReceiver();
+let endpoint: string;
+beforeAll(async () => {
+  endpoint = await receiver.start();
+});
+afterAll(async () => {
+  killAll();
+  await receiver.stop();
+});
+
+async function routeOf(port: number, metricsPort: number, service: string): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/orders/9`);
+  expect(res.status).toBe(200);
+  const traceId = res.headers.get('traceresponse')!.split('-')[1];
+  const span = await receiver.waitFor(`${service} server span`, () => receiver.spans.find((s) => s.traceId === traceId && s.kind === 2));
+  expect(span.name).toBe('GET /api/v1/orders/:id');
+  expect(span.resource['service.name']).toBe(service);
+  expect((await fetch(`http://127.0.0.1:${port}/api/v1/missing`)).status).toBe(404);
+  const text = await scrape(metricsPort);
+  expect(text).toContain(`http_route="/api/v1/orders/:id",http_response_status_code="200"} 1`);
+  expect(text).toContain(`http_route="unmatched",http_response_status_code="404"} 1`);
+}
+
+describe('an ES module app', () => {
+  it('is instrumented under --import (the register entry installs the ESM hook itself)', async () => {
+    const app = await startFixture('service.mjs', { env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'esm-app' } });
+    await routeOf(app.port, app.metricsPort, 'esm-app');
+    const logged = app.lines().find((l) => l.msg === 'order fetched');
+    expect(logged?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('an express 4 app', () => {
+  it('gets the same span names and route labels, and its package.json name and version', async () => {
+    const app = await startFixture('service.cjs', { preload: ['-r', '@o11y/sdk/register'], cwd: join(FIXTURES, 'express4'), env: baseEnv(endpoint) });
+    await routeOf(app.port, app.metricsPort, 'express4-fixture');
+    const span = receiver.spans.find((s) => s.resource['service.name'] === 'express4-fixture');
+    expect(span?.resource['service.version']).toBe('4.0.0-fixture');
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * A minimal protobuf wire-format reader, enough to decode OTLP trace and log requests in tests
+ * without generated code. Schemas list only the fields the tests look at.
+ */
+type FieldType = 'string' | 'bytes' | 'varint' | 'fixed64' | 'fixed32' | 'double' | 'bool' | Schema;
+export interface Schema {
+  [fieldNumber: number]: { name: string; type: FieldType; repeated?: boolean };
+}
+export type Decoded = Record<string, unknown>;
+
+function readVarint(buf: Buffer, pos: number): [bigint, number] {
+  let result = 0n;
+  let shift = 0n;
+  for (;;) {
+    const b = buf[pos++];
+    if (b === undefined) throw new Error('truncated varint');
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return [result, pos];
+    shift += 7n;
+  }
+}
+
+export function decode(buf: Buffer, schema: Schema): Decoded {
+  const out: Decoded = {};
+  let pos = 0;
+  while (pos < buf.length) {
+    const [tag, p1] = readVarint(buf, pos);
+    pos = p1;
+    const field = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    let value: unknown;
+    let raw: Buffer | undefined;
+    if (wire === 0) {
+      const [v, p] = readVarint(buf, pos);
+      pos = p;
+      value = v;
+    } else if (wire === 1) {
+      raw = buf.subarray(pos, pos + 8);
+      pos += 8;
+    } else if (wire === 2) {
+      const [len, p] = readVarint(buf, pos);
+      raw = buf.subarray(p, p + Number(len));
+      pos = p + Number(len);
+    } else if (wire === 5) {
+      raw = buf.subarray(pos, pos + 4);
+      pos += 4;
+    } else {
+      throw new Error(`unsupported wire type ${wire}`);
+    }
+    const def = schema[field];
+    if (def === undefined) continue;
+    const t = def.type;
+    if (typeof t === 'object') value = decode(raw!, t);
+    else if (t === 'string') value = raw!.toString('utf8');
+    else if (t === 'bytes') value = raw!.toString('hex');
+    else if (t === 'fixed64') value = raw!.readBigUInt64LE(0);
+    else if (t === 'fixed32') value = raw!.readUInt32LE(0);
+    else if (t === 'double') value = raw!.readDoubleLE(0);
+    else if (t === 'bool') value = value === 1n;
+    else if (t === 'varint') value = Number(value);
+    if (def.repeated) ((out[def.name] as unknown[] | undefined) ?? (out[def.name] = [])).push(value);
+    else out[def.name] = value;
+  }
+  return out;
+}
+
+const AnyValue: Schema = {};
+const KeyValue: Schema = { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: AnyValue } };
+Object.assign(AnyValue, {
+  1: { name: 'stringValue', type: 'string' },
+  2: { name: 'boolValue', type: 'bool' },
+  3: { name: 'intValue', type: 'varint' },
+  4: { name: 'doubleValue', type: 'double' },
+  5: { name: 'arrayValue', type: { 1: { name: 'values', type: AnyValue, repeated: true } } },
+  6: { name: 'kvlistValue', type: { 1: { name: 'values', type: KeyValue, repeated: true } } },
+  7: { name: 'bytesValue', type: 'bytes' },
+} satisfies Schema);
+const Resource: Schema = { 1: { name: 'attributes', type: KeyValue, repeated: true } };
+const Scope: Schema = { 1: { name: 'name', type: 'string' }, 2: { name: 'version', type: 'string' } };
+const Span: Schema = {
+  1: { name: 'traceId', type: 'bytes' },
+  2: { name: 'spanId', type: 'bytes' },
+  4: { name: 'parentSpanId', type: 'bytes' },
+  5: { name: 'name', type: 'string' },
+  6: { name: 'kind', type: 'varint' },
+  7: { name: 'startTimeUnixNano', type: 'fixed64' },
+  8: { name: 'endTimeUnixNano', type: 'fixed64' },
+  9: { name: 'attributes', type: KeyValue, repeated: true },
+  15: { name: 'status', type: { 2: { name: 'message', type: 'string' }, 3: { name: 'code', type: 'varint' } } },
+};
+const LogRecord: Schema = {
+  1: { name: 'timeUnixNano', type: 'fixed64' },
+  2: { name: 'severityNumber', type: 'varint' },
+  3: { name: 'severityText', type: 'string' },
+  5: { name: 'body', type: AnyValue },
+  6: { name: 'attributes', type: KeyValue, repeated: true },
+  8: { name: 'flags', type: 'fixed32' },
+  9: { name: 'traceId', type: 'bytes' },
+  10: { name: 'spanId', type: 'bytes' },
+};
+export const TraceRequest: Schema = {
+  1: {
+    name: 'resourceSpans',
+    repeated: true,
+    type: {
+      1: { name: 'resource', type: Resource },
+      2: { name: 'scopeSpans', repeated: true, type: { 1: { name: 'scope', type: Scope }, 2: { name: 'spans', type: Span, repeated: true } } },
+    },
+  },
+};
+export const LogsRequest: Schema = {
+  1: {
+    name: 'resourceLogs',
+    repeated: true,
+    type: {
+      1: { name: 'resource', type: Resource },
+      2: { name: 'scopeLogs', repeated: true, type: { 1: { name: 'scope', type: Scope }, 2: { name: 'logRecords', type: LogRecord, repeated: true } } },
+    },
+  },
+};
