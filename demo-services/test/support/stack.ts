@@ -168,7 +168,7 @@ export class TestStack {
       overrides,
     };
     for (const s of SERVICES) this.launch(s);
-    await Promise.all(SERVICES.map((s) => waitUntilReady(`${this.url(s)}/readyz`, this.processes.get(s))));
+    await Promise.all(SERVICES.map((s) => this.ready(s)));
   }
 
   private launch(service: ServiceName, env: Record<string, string> = {}): ServiceProcess {
@@ -184,9 +184,18 @@ export class TestStack {
     return proc;
   }
 
-  async startService(service: ServiceName, waitForReady = true): Promise<void> {
-    const proc = this.launch(service);
-    if (waitForReady) await waitUntilReady(`${this.url(service)}/readyz`, proc);
+  /** Waits for /readyz; on failure the error carries the service's last output lines. */
+  private async ready(service: ServiceName): Promise<void> {
+    try {
+      await waitUntilReady(`${this.url(service)}/readyz`, this.processes.get(service), 60_000);
+    } catch (err) {
+      throw new Error(`${service}: ${(err as Error).message}\n${this.tail(service, 15)}`);
+    }
+  }
+
+  async startService(service: ServiceName): Promise<void> {
+    this.launch(service);
+    await this.ready(service);
   }
 
   async stopService(service: ServiceName): Promise<void> {

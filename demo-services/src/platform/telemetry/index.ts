@@ -115,8 +115,9 @@ export const sdkLoaded = Boolean(sdk?.logger && sdk.metrics);
 if (!sdkLoaded) log.warn('@o11y/sdk logger/metrics not available: logging to stdout only, metrics disabled');
 
 /** Flushes telemetry before the process exits on its own terms (graceful shutdown). */
-export async function flushTelemetry(): Promise<void> {
-  await sdk?.shutdown?.().catch(() => undefined);
+export async function flushTelemetry(deadlineMs = 2000): Promise<void> {
+  // bounded: a dead collector must not hold the exit
+  await Promise.race([sdk?.shutdown?.().catch(() => undefined), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
 }
 
 export const tracer = trace.getTracer('demo-services');
