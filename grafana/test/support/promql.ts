@@ -37,6 +37,8 @@ export interface ParseResult {
   bareSeries: string[];
   /** Range vector windows used inside rate() ($__rate_interval shows as RATE_INTERVAL_STAND_IN). */
   rateWindows: string[];
+  /** Label names used in matchers and in by()/on() groupings. */
+  labels: string[];
   /** True when the expression always yields a sample (see neverEmpty). */
   neverEmpty: boolean;
 }
@@ -100,6 +102,7 @@ export function parsePromql(raw: string): ParseResult {
   const metrics: string[] = [];
   const bareSeries: string[] = [];
   const rateWindows: string[] = [];
+  const labels = new Set<string>();
   const fnStack: string[] = [];
   tree.iterate({
     enter(node) {
@@ -111,6 +114,7 @@ export function parsePromql(raw: string): ParseResult {
         const ident = node.node.getChild('FunctionIdentifier');
         fnStack.push(ident ? expr.slice(ident.from, ident.to) : '');
       }
+      if (node.name === 'LabelName') labels.add(expr.slice(node.from, node.to));
       if (node.name === 'VectorSelector') {
         const ident = node.node.getChild('Identifier');
         if (ident) {
@@ -158,7 +162,15 @@ export function parsePromql(raw: string): ParseResult {
     }
     if (child) top.operator = child.name;
   }
-  return { errors, metrics, top, bareSeries, rateWindows, neverEmpty: neverEmpty(rootExpr) };
+  return {
+    errors,
+    metrics,
+    top,
+    bareSeries,
+    rateWindows,
+    labels: [...labels],
+    neverEmpty: neverEmpty(rootExpr),
+  };
 }
 
 export function parseLogql(raw: string): { errors: string[] } {
