@@ -130,7 +130,8 @@ function checkTargets(node, variants) {
       let fig = node[t.section]?.figures?.find((f) => f.name === t.figure);
       if (!fig && t.fallback)
         fig = node[t.fallback]?.figures?.find((f) => f.name === (t.fallbackFigure ?? t.figure));
-      const value = fig?.byVariant?.[variant]?.vsBare?.median ?? null;
+      if (!fig) continue; // that mode did not run
+      const value = fig.byVariant?.[variant]?.vsBare?.median ?? null;
       const pass = value == null ? null : t.op === '>=' ? value >= t.limit : value <= t.limit;
       out.push({
         variant,
@@ -141,7 +142,8 @@ function checkTargets(node, variants) {
         pass,
       });
     }
-    const sus = node.sustained?.runs?.find((r) => r.variant === variant);
+    if (!node.sustained) continue;
+    const sus = node.sustained.runs.find((r) => r.variant === variant);
     const drops =
       sus && sus.droppedSpans != null && sus.droppedLogs != null
         ? sus.droppedSpans + sus.droppedLogs

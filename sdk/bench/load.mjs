@@ -57,6 +57,7 @@ async function saturate(duration, record) {
   return { latencies, ok, errors: errors + result.timeouts, seconds: result.duration };
 }
 
+const DRAIN_MS = 10_000;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 const target = new URL(opts.url);
 
@@ -107,15 +108,24 @@ async function paced(duration, rate, record) {
     };
     tick();
   });
+  const sentFor = (performance.now() - start) / 1000;
+  // Wait for the answers still in flight: a backlog would otherwise spill into the next run, and a
+  // slow app would look as if it had served less than it did. What is left after that is reported.
+  const drainUntil = performance.now() + DRAIN_MS;
+  while (pending > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - start) / 1000;
   const sortedLags = Float64Array.from(lags).sort();
-  // Responses still in flight after the window count neither as ok nor as errors.
   return {
     latencies,
     ok,
     errors,
     seconds,
-    extra: { targetRps: rate, inFlightAtEnd: pending, sendLagP99: percentile(sortedLags, 99) },
+    extra: {
+      targetRps: rate,
+      sentFor,
+      inFlightAtEnd: pending,
+      sendLagP99: percentile(sortedLags, 99),
+    },
   };
 }
 

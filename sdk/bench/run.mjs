@@ -50,6 +50,12 @@ progress.note(
   `planned ~${Math.round(planned / 60)} min: nodes ${opts.nodes.join(', ')}; modes ${opts.modes.join(', ')}; variants ${opts.variants.join(', ')}; ${opts.rounds} rounds of ${opts.warmup}+${opts.duration} s`,
 );
 
+if (os.loadavg()[0] > os.cpus().length * 0.5) {
+  progress.note(
+    `load average is ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs: other work will show up as noise in the figures`,
+  );
+}
+
 try {
   // Receiver and stub run on this node, not the app's: they are the environment, not the subject.
   const receiver = await startHelper(process.execPath, path.join(HERE, 'receiver.mjs'));
