@@ -22,6 +22,7 @@ export async function launchSpec(ctx, variant) {
   const { args, env } = variantLaunch(variant, { receiverPort: ctx.receiverPort, metricsPort });
   env.PORT = String(port);
   env.BENCH_STUB_URL = ctx.stubUrl;
+  if (variant === 'sdk') Object.assign(env, ctx.opts.sdkEnv);
   return { port, metricsPort, args, env };
 }
 

@@ -66,6 +66,11 @@ const SPEC = {
     type: 'string',
     help: 'ms between metric scrapes (default 5000)',
   },
+  'sdk-env': {
+    env: 'BENCH_SDK_ENV',
+    type: 'string',
+    help: 'extra environment for the sdk variant, KEY=VALUE,... (e.g. OTEL_LOGS_EXPORTER=none to see what logs cost)',
+  },
   out: { env: 'BENCH_OUT', type: 'string', help: 'results folder (default <repo>/bench-results)' },
   help: { type: 'boolean', help: 'this text' },
 };
@@ -122,6 +127,12 @@ export function readOptions(argv = process.argv.slice(2)) {
     startupRuns: num('startup-runs', 7, 3),
     exitTimeoutMs: num('exit-timeout', 30, 12) * 1000,
     scrapeInterval: num('scrape-interval', 5000, 5000),
+    sdkEnv: Object.fromEntries(
+      list('sdk-env', []).map((kv) => [
+        kv.slice(0, kv.indexOf('=')),
+        kv.slice(kv.indexOf('=') + 1),
+      ]),
+    ),
     out: get('out') ?? path.join(ROOT, 'bench-results'),
   };
 }
