@@ -6,7 +6,7 @@ import { resourceAttributes } from './config/resource';
 import { warn } from './config/warn';
 import { registerEsmHook } from './esm-hook';
 import { logger } from './logging/logger';
-import { startLogShipping, stopLogShipping } from './logging/shipping';
+import { flushLogShipping, logShippingReady, startLogShipping } from './logging/shipping';
 import { initRegistry } from './metrics/registry';
 import { metricsServer, startMetricsServer } from './metrics/server';
 import { withDeadline } from './shutdown/deadline';
@@ -90,14 +90,17 @@ function startOnce(options: StartOptions): void {
 export function shutdown(): Promise<void> {
   if (state.stopping !== undefined) return state.stopping;
   const deadline = state.config?.shutdownTimeoutMs ?? 2000;
-  const work = Promise.allSettled([state.provider?.shutdown(), stopLogShipping(deadline)]).then(() => {
+  const work = Promise.allSettled([state.provider?.shutdown(), flushLogShipping(deadline)]).then(() => {
     metricsServer?.close();
   });
   state.stopping = withDeadline(work, deadline);
   return state.stopping;
 }
 
-/** Resolves once the metrics server listens (or failed to); for tests and programmatic users. */
+/**
+ * Resolves once the metrics server listens and the log-shipping worker runs (or either failed
+ * to start). Nothing needs to wait for it; it exists for tests and for apps that want to be sure.
+ */
 export function ready(): Promise<void> {
-  return Promise.resolve(state.metricsReady).then(() => undefined);
+  return Promise.all([state.metricsReady, logShippingReady()]).then(() => undefined);
 }

@@ -172,7 +172,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   }
   let samplerRatio = 1;
   const arg = raw(env, 'OTEL_TRACES_SAMPLER_ARG');
-  if (arg !== undefined && sampler.endsWith('traceidratio')) {
+  if (arg !== undefined) {
     const n = Number(arg);
     if (!Number.isFinite(n) || n < 0 || n > 1) bad('OTEL_TRACES_SAMPLER_ARG', arg, 1, 'expected a number from 0 to 1');
     else samplerRatio = n;
@@ -189,6 +189,14 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     exportTimeoutMillis: intEnv(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30000, 1, 3_600_000),
     maxQueueSize,
     maxExportBatchSize,
+  };
+
+  const blrpQueue = intEnv(env, 'OTEL_BLRP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000);
+  const blrp = {
+    scheduledDelayMillis: intEnv(env, 'OTEL_BLRP_SCHEDULE_DELAY', 1000, 0, 3_600_000),
+    exportTimeoutMillis: intEnv(env, 'OTEL_BLRP_EXPORT_TIMEOUT', 30000, 1, 3_600_000),
+    maxQueueSize: blrpQueue,
+    maxExportBatchSize: Math.min(intEnv(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000), blrpQueue),
   };
 
   let diagLevel: Config['diagLevel'] = 'INFO';
@@ -239,6 +247,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     sampler,
     samplerRatio,
     bsp,
+    blrp,
     diagLevel,
     logLevel,
     metricsServer,

@@ -65,6 +65,7 @@ export interface Config {
   logsExporter: 'otlp' | 'none';
   sampler: SamplerName;
   samplerRatio: number;
+  blrp: { scheduledDelayMillis: number; exportTimeoutMillis: number; maxQueueSize: number; maxExportBatchSize: number };
   bsp: { scheduledDelayMillis: number; exportTimeoutMillis: number; maxQueueSize: number; maxExportBatchSize: number };
   diagLevel: 'NONE' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'VERBOSE' | 'ALL';
   logLevel: string;

@@ -1,47 +1,58 @@
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Config } from '../config/options';
 import { warnOnce } from '../config/warn';
+import { selfMetrics } from '../metrics/registry';
+import { reportExportFailure } from '../tracing/exporter';
 import { destinations, logger } from './logger';
+import type { WorkerOptions } from './otlp-worker';
 
-type Transport = ReturnType<typeof pino.transport>;
+type Transport = ReturnType<typeof pino.transport> & { flush: (cb: (err?: Error) => void) => void };
 let transport: Transport | undefined;
+let transportReady: Promise<void> = Promise.resolve();
 
 /** NODE_OPTIONS for the worker without our own preload, so the worker does not start an SDK itself. */
-function workerNodeOptions(value: string | undefined): string | undefined {
-  if (!value) return value;
+function workerNodeOptions(value: string | undefined): string {
+  if (!value) return '';
   return value.replace(/(^|\s)(--import|--require|-r)(=|\s+)\S*o11y\/sdk\/register\S*/g, ' ').trim();
 }
 
 /**
- * Ships the logger's lines over OTLP from a worker thread (pino-opentelemetry-transport), with the
- * same resource attributes as the traces. Only this path ships logs: instrumentation-pino's own
- * sending stays off.
+ * Ships the logger's lines over OTLP from a worker thread, with the same resource attributes as
+ * the traces. Only this path ships logs: instrumentation-pino's own sending stays off.
  */
 export function startLogShipping(config: Config, attributes: Record<string, string | number | boolean>): void {
   if (transport !== undefined || config.logsExporter === 'none') return;
-  const exporterOptions =
-    config.logsProtocol === 'http/json'
-      ? { protocol: 'http', httpExporterOptions: { url: config.logsEndpoint } }
-      : { protocol: 'http/protobuf', protobufExporterOptions: { url: config.logsEndpoint } };
+  const options: WorkerOptions = {
+    loggerName: config.serviceName,
+    serviceVersion: config.serviceVersion,
+    resourceAttributes: attributes,
+    url: config.logsEndpoint,
+    protocol: config.logsProtocol,
+    batch: config.blrp,
+  };
   try {
     const t = pino.transport({
-      target: require.resolve('pino-opentelemetry-transport'),
-      options: {
-        loggerName: config.serviceName,
-        serviceVersion: config.serviceVersion,
-        resourceAttributes: attributes,
-        logRecordProcessorOptions: { recordProcessorType: 'batch', exporterOptions },
-      },
+      target: join(__dirname, 'otlp-worker.js'),
+      options,
       worker: {
         execArgv: [],
-        // Resource detection happens here once, so both signals carry identical attributes.
-        env: { ...process.env, NODE_OPTIONS: workerNodeOptions(process.env.NODE_OPTIONS) ?? '', OTEL_NODE_RESOURCE_DETECTORS: 'none' },
+        env: { ...process.env, NODE_OPTIONS: workerNodeOptions(process.env.NODE_OPTIONS) },
+        // pino's exit hook ends the stream synchronously, which blocks until the worker has
+        // exported: seconds with a dead collector. The SDK flushes asynchronously instead.
+        autoEnd: false,
       },
-    });
+    }) as Transport;
     // pino only sends its config to a transport passed to pino() directly; this one sits in a
-    // multistream, and the transport waits for the config before it processes a single line.
+    // multistream, and the worker waits for the config before it processes a single line.
     t.emit('message', { code: 'PINO_CONFIG', config: { levels: logger.levels, messageKey: 'msg', errorKey: 'err' } });
     t.on('error', (err: Error) => warnOnce('logs-transport', `log shipping stopped (${err.message}); lines still go to stdout`));
+    t.on('o11y:export-failure', (message: string) => reportExportFailure('logs', config.logsEndpoint, message));
+    t.on('o11y:dropped', (count: number) => selfMetrics.logRecordsDropped.inc(count));
+    transportReady = new Promise<void>((r) => {
+      t.once('ready', () => r());
+      t.once('error', () => r());
+    });
     destinations.add({ level: 'trace', stream: t });
     transport = t;
   } catch (err) {
@@ -49,32 +60,28 @@ export function startLogShipping(config: Config, attributes: Record<string, stri
   }
 }
 
-/** Stops shipping: ends the worker, which exports what it holds; resolves when done or at the deadline. */
-export function stopLogShipping(deadlineMs: number): Promise<void> {
+/** Resolves once the shipping worker is up (or failed to start). */
+export function logShippingReady(): Promise<void> {
+  return transportReady;
+}
+
+/**
+ * Asks the worker to export everything it holds; resolves when it has, or at the deadline.
+ * Never blocks the event loop (thread-stream's end() would, until the worker finishes).
+ */
+export function flushLogShipping(deadlineMs: number): Promise<void> {
   const t = transport;
   if (t === undefined) return Promise.resolve();
-  transport = undefined;
-  try {
-    logger.flush();
-  } catch {
-    // stdout may be gone at exit
-  }
-  const ms = destinations as unknown as { streams: { id: number; stream: unknown }[]; remove?: (id: number) => void };
-  const entry = ms.streams.find((s) => s.stream === t);
-  if (entry !== undefined) ms.remove?.(entry.id);
-  return new Promise<void>((resolveStop) => {
-    // Keep the process alive until the worker has exported what it holds, or the deadline passes.
-    (t as unknown as { ref?: () => void }).ref?.();
-    const timer = setTimeout(resolveStop, deadlineMs);
-    t.once('close', () => {
-      clearTimeout(timer);
-      resolveStop();
-    });
+  return new Promise<void>((resolveFlush) => {
+    const timer = setTimeout(resolveFlush, deadlineMs);
     try {
-      t.end();
+      t.flush(() => {
+        clearTimeout(timer);
+        resolveFlush();
+      });
     } catch {
       clearTimeout(timer);
-      resolveStop();
+      resolveFlush();
     }
   });
 }

@@ -81,7 +81,6 @@ function installDiag(config: Config): void {
 
 /** Builds and registers the global tracer provider (context manager, W3C propagators included). */
 export function startTracing(config: Config, attributes: Record<string, string | number | boolean>): NodeTracerProvider {
-  installDiag(config);
   const exporter = createSpanExporter(config);
   const spanProcessors = [];
   if (exporter !== undefined) {
@@ -94,6 +93,9 @@ export function startTracing(config: Config, attributes: Record<string, string |
     sampler: sampler(config),
     spanProcessors,
   });
+  // Installed only now: the provider re-reads OTEL_TRACES_SAMPLER from the environment and would
+  // report a bad value a second time; the SDK's own warning (config/env) has already named it.
+  installDiag(config);
   try {
     provider.register();
   } catch (err) {
