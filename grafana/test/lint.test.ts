@@ -58,6 +58,11 @@ describe.each(dashboards.map((d) => [d.file, d] as const))('%s', (_file, { json 
     }
   });
 
+  it('has an annotations list (Grafana expects one) with the built-in annotation', () => {
+    const annotations = (json as { annotations?: { list?: { builtIn?: number }[] } }).annotations;
+    expect(annotations?.list?.some((a) => a.builtIn === 1)).toBe(true);
+  });
+
   it('is not editable (it is provisioned from files) and has unique panel ids', () => {
     expect(json.editable).toBe(false);
     const ids = (json.panels ?? []).flatMap((p) => [p.id, ...(p.panels ?? []).map((q) => q.id)]);

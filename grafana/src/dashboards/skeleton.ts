@@ -1,4 +1,5 @@
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   DashboardLinkBuilder,
@@ -32,6 +33,18 @@ export function skeleton(uid: string, title: string, description: string): Dashb
           .asDropdown(true)
           .includeVars(false)
           .keepTime(true),
+      )
+      // Grafana's built-in annotations (alerts, manual notes): without this entry the JSON has
+      // an empty annotations object where Grafana expects a list.
+      .annotation(
+        new AnnotationQueryBuilder()
+          .name('Annotations & Alerts')
+          .builtIn(1)
+          .datasource({ type: 'grafana', uid: '-- Grafana --' })
+          .enable(true)
+          .hide(true)
+          .iconColor('rgba(0, 211, 255, 1)')
+          .type('dashboard'),
       )
       .withVariable(prometheusVariable())
   );
