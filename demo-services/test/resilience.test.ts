@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
    tests read JSON bodies whose shape is what they assert */
 // Dependencies failing: the circuit breaker opens (fast failures, nothing piles up) and closes when
 // the dependency returns; the gateway's aggregation degrades to a partial answer.

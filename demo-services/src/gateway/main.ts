@@ -58,7 +58,7 @@ await redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'redi
 lifecycle.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
 
 const tokens = createTokenService(config);
-const { app, route, finish, openapiDocument } = createHttpApp({
+const { app, route, finish, openapiDocument, idle } = createHttpApp({
   service: 'gateway',
   description: 'Public entry point. The APIs of the services behind it are listed in the docs.',
   bodyLimit: config.BODY_LIMIT,
@@ -150,5 +150,5 @@ app.get('/api/v1/shipments', auth, to(shipping));
 
 finish();
 const server = createServer(app);
-const listening = await lifecycle.listen(server, config.PORT, config.HOST);
+const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'gateway listening');

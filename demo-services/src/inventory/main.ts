@@ -3,7 +3,7 @@
 // fixed product order so concurrent reservations cannot deadlock.
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { baseConfig, databaseUrl, loadConfig, port } from '../platform/config/index.js';
+import { baseConfig, databaseUrl, loadConfig, millis, port, positiveInt } from '../platform/config/index.js';
 import { createPool, withTransaction } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
@@ -19,6 +19,9 @@ const config = loadConfig('inventory', {
   ...jwtConfig,
   PORT: port(8084),
   DATABASE_URL: databaseUrl('inventory'),
+  // For long-running demos: periodically top up products that are nearly sold out (0 = never).
+  INVENTORY_RESTOCK_INTERVAL_MS: millis(0),
+  INVENTORY_RESTOCK_QUANTITY: positiveInt(100),
 });
 
 interface ProductRow {
@@ -42,7 +45,7 @@ const db = createPool(config.DATABASE_URL, 20);
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
-const { app, route, finish } = createHttpApp({
+const { app, route, finish, idle } = createHttpApp({
   service: 'inventory',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -158,7 +161,16 @@ route(
   },
 );
 
+if (config.INVENTORY_RESTOCK_INTERVAL_MS > 0) {
+  const restock = setInterval(() => {
+    db.query<{ id: string }>('UPDATE products SET stock = stock + $1 WHERE stock < 20 RETURNING id', [config.INVENTORY_RESTOCK_QUANTITY])
+      .then(({ rows }) => rows.length && log.info({ products: rows.map((r) => r.id) }, 'restocked'))
+      .catch((err: Error) => log.warn({ err: err.message }, 'restock failed'));
+  }, config.INVENTORY_RESTOCK_INTERVAL_MS);
+  lifecycle.onShutdown('restock timer', () => Promise.resolve(clearInterval(restock)));
+}
+
 finish();
 const server = createServer(app);
-const listening = await lifecycle.listen(server, config.PORT, config.HOST);
+const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'inventory listening');

@@ -89,7 +89,7 @@ const saga = new SagaOrchestrator(db, inventory, payments, relay, {
 saga.startRecovery();
 lifecycle.onShutdown('saga orchestrator', () => saga.stop());
 
-const { app, route, finish } = createHttpApp({
+const { app, route, finish, idle } = createHttpApp({
   service: 'orders',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -260,5 +260,5 @@ route(
 
 finish();
 const server = createServer(app);
-const listening = await lifecycle.listen(server, config.PORT, config.HOST);
+const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'orders listening');

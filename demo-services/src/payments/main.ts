@@ -40,7 +40,7 @@ const db = createPool(config.DATABASE_URL);
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
-const { app, route, finish } = createHttpApp({
+const { app, route, finish, idle } = createHttpApp({
   service: 'payments',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -167,5 +167,5 @@ route(
 
 finish();
 const server = createServer(app);
-const listening = await lifecycle.listen(server, config.PORT, config.HOST);
+const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening, faults: faults.get() }, 'payments listening');

@@ -103,7 +103,7 @@ await confirmed.start();
 await cancelled.start();
 await broker.start();
 
-const { app, route, finish } = createHttpApp({
+const { app, route, finish, idle } = createHttpApp({
   service: 'shipping',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -128,5 +128,5 @@ route(
 
 finish();
 const server = createServer(app);
-const listening = await lifecycle.listen(server, config.PORT, config.HOST);
+const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'shipping listening');

@@ -36,7 +36,7 @@ lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
 const tokens = createTokenService(config, config.JWT_TTL_SECONDS);
-const { app, route, finish } = createHttpApp({
+const { app, route, finish, idle } = createHttpApp({
   service: 'users',
   bodyLimit: config.BODY_LIMIT,
   tokens,
@@ -112,5 +112,5 @@ route(
 
 finish();
 const server = createServer(app);
-const listening = await lifecycle.listen(server, config.PORT, config.HOST);
+const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'users listening');

@@ -189,7 +189,7 @@ export class TestStack {
     try {
       await waitUntilReady(`${this.url(service)}/readyz`, this.processes.get(service), 60_000);
     } catch (err) {
-      throw new Error(`${service}: ${(err as Error).message}\n${this.tail(service, 15)}`);
+      throw new Error(`${service}: ${(err as Error).message}\n${this.tail(service, 15)}`, { cause: err });
     }
   }
 

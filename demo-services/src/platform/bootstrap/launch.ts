@@ -79,6 +79,8 @@ export interface LaunchOptions {
   /** Receives every output line (stdout and stderr). */
   onLine?: (line: string) => void;
   cwd?: string;
+  /** Own process group: a terminal's Ctrl-C reaches only the parent, which stops children in order. */
+  detached?: boolean;
 }
 
 export class ServiceProcess {
@@ -95,6 +97,7 @@ export class ServiceProcess {
       cwd: options.cwd ?? join(distDirectory(), '..'),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       let buffered = '';

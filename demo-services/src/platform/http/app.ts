@@ -92,6 +92,11 @@ export function createHttpApp(options: HttpAppOptions) {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, uniquelocal');
   const registry = new OpenAPIRegistry();
+  // Handlers still running: shutdown waits for them even when their client has already gone away
+  // (a closed socket ends the connection, not the work the handler is doing).
+  let active = 0;
+  let onIdle: (() => void) | undefined;
+  const idle = () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
 
   app.get('/healthz', (_req, res) => {
@@ -171,7 +176,14 @@ export function createHttpApp(options: HttpAppOptions) {
         params: parse('params', spec.params, req.params),
         user,
       };
-      const reply = await handler(ctx);
+      active++;
+      let reply: Reply;
+      try {
+        reply = await handler(ctx);
+      } finally {
+        if (--active === 0) onIdle?.();
+      }
+      if (res.headersSent || res.destroyed) return;
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);
@@ -211,7 +223,7 @@ export function createHttpApp(options: HttpAppOptions) {
     });
   }
 
-  return { app, registry, route, finish, openapiDocument };
+  return { app, registry, route, finish, openapiDocument, idle };
 }
 
 function toHttpError(err: unknown): HttpError | undefined {

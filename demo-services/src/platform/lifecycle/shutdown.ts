@@ -20,8 +20,12 @@ export class Lifecycle {
     return this.stopping;
   }
 
-  listen(server: Server, port: number, host: string): Promise<number> {
-    this.onShutdown('http server', () => closeServer(server));
+  /** `drain` resolves when no request handler is running any more. */
+  listen(server: Server, port: number, host: string, drain: () => Promise<void> = () => Promise.resolve()): Promise<number> {
+    this.onShutdown('http server', async () => {
+      await closeServer(server);
+      await drain();
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
