@@ -59,7 +59,9 @@ export async function startServices(opts) {
     env: { ...NATIVE_TELEMETRY_ENV, ...opts.env },
     logFile: join(opts.dataDir, 'logs', 'demo.log'),
   });
-  const stop = () => stopProcesses([proc], 15_000);
+  // demo.mjs stops its services itself on SIGTERM (each runs in its own process group), one
+  // after another with a deadline each: give it time before resorting to SIGKILL.
+  const stop = () => stopProcesses([proc], 60_000);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   console.log(`[stack] starting demo services (log: ${proc.logFile})`);
   while (!(await servicesHealthy())) {
