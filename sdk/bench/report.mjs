@@ -15,7 +15,7 @@ function cell(entry, unit) {
   if (!entry || entry.median == null) return 'n/a';
   const half = (entry.max - entry.min) / 2;
   const spread =
-    entry.n > 1
+    entry.n > 1 && entry.median !== 0
       ? unit === 'req/s'
         ? ` ±${Math.round((half / entry.median) * 100)}%`
         : ` ±${num(half, unit)}`
