@@ -98,8 +98,9 @@ export function shutdown(): Promise<void> {
 }
 
 /**
- * Resolves once the metrics server listens and the log-shipping worker runs (or either failed
- * to start). Nothing needs to wait for it; it exists for tests and for apps that want to be sure.
+ * Resolves once the metrics server listens and, if a line has been logged, the log-shipping
+ * worker runs (or either failed to start). Nothing needs to wait for it; it exists for tests and
+ * for apps that want to be sure.
  */
 export function ready(): Promise<void> {
   return Promise.all([state.metricsReady, logShippingReady()]).then(() => undefined);

@@ -84,6 +84,14 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(text).not.toMatch(/server_address="127.0.0.1",http_response_status_code="200"\} [3-9]/);
   });
 
+  it('serves the same registry from a handler mounted on the app', async () => {
+    const res = await fetch(`http://127.0.0.1:${front.port}/app-metrics`);
+    expect(res.headers.get('content-type')).toContain('application/openmetrics-text');
+    const text = await res.text();
+    expect(text).toContain('http_server_request_duration_seconds_bucket{');
+    expect(text).toMatch(/^process_cpu_seconds_total\{service_name="front"/m);
+  });
+
   it('writes correlated, redacted JSON lines and ships the same records over OTLP with the trace context', async () => {
     const res = await fetch(`http://127.0.0.1:${back.port}/api/v1/orders`, {
       method: 'POST',

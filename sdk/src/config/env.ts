@@ -36,7 +36,7 @@ function raw(env: Env, name: string): string | undefined {
 }
 
 function bad(name: string, value: string, used: string | number | boolean, why = ''): void {
-  warnOnce(`env:${name}`, `${name}=${JSON.stringify(value)} is invalid${why ? ` (${why})` : ''}; using ${String(used)} instead`);
+  warnOnce(`env:${name}=${value}`, `${name}=${JSON.stringify(value)} is invalid${why ? ` (${why})` : ''}; using ${String(used)} instead`);
 }
 
 function boolEnv(env: Env, name: string, def: boolean): boolean {

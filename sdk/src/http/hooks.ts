@@ -3,7 +3,7 @@ import { isTracingSuppressed } from '@opentelemetry/core';
 import { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { clientDuration, serverDuration } from '../metrics/registry';
 import { metricsServer } from '../metrics/server';
-import { currentRoute, UNMATCHED_ROUTE } from './route';
+import { currentRoute, methodLabel, UNMATCHED_ROUTE } from './route';
 
 // Start times ride on the request object itself: one numeric property per request is the
 // cheapest place to keep them (no map, no closure).
@@ -40,7 +40,7 @@ function onFinish(span: Span, req: ClientRequest | IncomingMessage, res: Incomin
     if (route === UNMATCHED_ROUTE) span.updateName(req.method ?? 'GET');
     const sc = span.spanContext();
     serverDuration.observe({
-      labels: { http_request_method: req.method ?? 'GET', http_route: route, http_response_status_code: res.statusCode },
+      labels: { http_request_method: methodLabel(req.method), http_route: route, http_response_status_code: res.statusCode },
       value: seconds,
       // prom-client types exemplar labels as the metric's own label names; any names are valid.
       exemplarLabels: { trace_id: sc.traceId, span_id: sc.spanId } as never,
@@ -49,7 +49,7 @@ function onFinish(span: Span, req: ClientRequest | IncomingMessage, res: Incomin
     // The SDK's own exports run with tracing suppressed; they are not the app's traffic.
     if (isTracingSuppressed(context.active())) return;
     clientDuration.observe(
-      { http_request_method: req.method, server_address: req.host, http_response_status_code: (res).statusCode ?? 0 },
+      { http_request_method: methodLabel(req.method), server_address: req.host, http_response_status_code: (res).statusCode ?? 0 },
       seconds,
     );
   }
@@ -87,7 +87,7 @@ export function undiciInstrumentationConfig() {
         // keep origin as given
       }
       clientDuration.observe(
-        { http_request_method: info.request.method, server_address: host, http_response_status_code: info.response.statusCode },
+        { http_request_method: methodLabel(info.request.method), server_address: host, http_response_status_code: info.response.statusCode },
         (performance.now() - start) / 1000,
       );
     },

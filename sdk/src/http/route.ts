@@ -13,6 +13,25 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export function currentRoute(req: { route?: unknown }): string {
   if (req.route === undefined) return UNMATCHED_ROUTE;
   const meta = getRPCMetadata(context.active());
-  if (meta?.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '') return meta.route;
+  if (meta?.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '') return capped(meta.route);
   return UNMATCHED_ROUTE;
+}
+
+/** Distinct route labels allowed; a runaway set (routes built from data) folds into `unmatched`. */
+export const MAX_ROUTES = 500;
+const routes = new Set<string>();
+
+function capped(route: string): string {
+  if (routes.has(route)) return route;
+  if (routes.size >= MAX_ROUTES) return UNMATCHED_ROUTE;
+  routes.add(route);
+  return route;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** The method label: known HTTP methods as they are, anything else `_OTHER` (OTel semconv), so clients cannot mint series. */
+export function methodLabel(method: string | undefined): string {
+  if (method === undefined) return 'GET';
+  return METHODS.has(method) ? method : '_OTHER';
 }

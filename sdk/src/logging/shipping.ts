@@ -10,6 +10,7 @@ import type { WorkerOptions } from './otlp-worker';
 type Transport = ReturnType<typeof pino.transport> & { flush: (cb: (err?: Error) => void) => void };
 let transport: Transport | undefined;
 let transportReady: Promise<void> = Promise.resolve();
+let installed = false;
 
 /** NODE_OPTIONS for the worker without our own preload, so the worker does not start an SDK itself. */
 function workerNodeOptions(value: string | undefined): string {
@@ -19,10 +20,12 @@ function workerNodeOptions(value: string | undefined): string {
 
 /**
  * Ships the logger's lines over OTLP from a worker thread, with the same resource attributes as
- * the traces. Only this path ships logs: instrumentation-pino's own sending stays off.
+ * the traces. Only this path ships logs: instrumentation-pino's own sending stays off. The worker
+ * starts with the first line logged, so a process that never logs never pays for it.
  */
 export function startLogShipping(config: Config, attributes: Record<string, string | number | boolean>): void {
-  if (transport !== undefined || config.logsExporter === 'none') return;
+  if (installed || config.logsExporter === 'none') return;
+  installed = true;
   const options: WorkerOptions = {
     loggerName: config.serviceName,
     serviceVersion: config.serviceVersion,
@@ -31,6 +34,22 @@ export function startLogShipping(config: Config, attributes: Record<string, stri
     protocol: config.logsProtocol,
     batch: config.blrp,
   };
+  let failed = false;
+  destinations.add({
+    level: 'trace',
+    stream: {
+      write(line: string) {
+        if (transport === undefined && !failed) {
+          transport = createTransport(config, options);
+          failed = transport === undefined;
+        }
+        transport?.write(line);
+      },
+    },
+  });
+}
+
+function createTransport(config: Config, options: WorkerOptions): Transport | undefined {
   try {
     const t = pino.transport({
       target: join(__dirname, 'otlp-worker.js'),
@@ -53,10 +72,10 @@ export function startLogShipping(config: Config, attributes: Record<string, stri
       t.once('ready', () => r());
       t.once('error', () => r());
     });
-    destinations.add({ level: 'trace', stream: t });
-    transport = t;
+    return t;
   } catch (err) {
     warnOnce('logs-transport', `log shipping could not start (${(err as Error).message}); lines still go to stdout`);
+    return undefined;
   }
 }
 

@@ -54,9 +54,34 @@ class CountingExporter implements SpanExporter {
   }
 }
 
+/**
+ * Defers loading the OTLP exporter (protobuf serializer, HTTP transport: a third of the SDK's
+ * startup) until the first batch is exported, which is after the app has started.
+ */
+class LazyExporter implements SpanExporter {
+  private inner: SpanExporter | undefined;
+  constructor(private readonly create: () => SpanExporter) {}
+  private get exporter(): SpanExporter {
+    return (this.inner ??= this.create());
+  }
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.exporter.export(spans, resultCallback);
+  }
+  shutdown(): Promise<void> {
+    return this.inner?.shutdown() ?? Promise.resolve();
+  }
+  forceFlush(): Promise<void> {
+    return this.inner?.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
 /** The span exporter chosen by the configuration (only the needed exporter package is loaded). */
 export function createSpanExporter(config: Config): SpanExporter | undefined {
   if (config.tracesExporter === 'none') return undefined;
+  return new LazyExporter(() => loadSpanExporter(config));
+}
+
+function loadSpanExporter(config: Config): SpanExporter {
   if (config.tracesExporter === 'console') {
     const { ConsoleSpanExporter } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
     return new ConsoleSpanExporter();

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseResourceAttributes, resolveConfig } from '../src/config/env';
+import { methodLabel } from '../src/http/route';
+
+// Pure functions only: instrumentation is never tested in-process (the runner bypasses require hooks).
+let written: string[] = [];
+beforeEach(() => {
+  written = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('resolveConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = resolveConfig({}, {});
+    expect(c).toMatchObject({
+      disabled: false,
+      tracesEndpoint: 'http://localhost:4318/v1/traces',
+      logsEndpoint: 'http://localhost:4318/v1/logs',
+      tracesProtocol: 'http/protobuf',
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      metricsPort: 9464,
+      metricsServer: true,
+      logLevel: 'info',
+      shutdownTimeoutMs: 2000,
+      bsp: { scheduledDelayMillis: 5000, maxQueueSize: 2048, maxExportBatchSize: 512, exportTimeoutMillis: 30000 },
+    });
+    expect([...c.instrumentations].sort()).toEqual(['amqplib', 'express', 'http', 'ioredis', 'pg', 'pino', 'undici']);
+    expect(written).toEqual([]);
+  });
+
+  it('derives per-signal endpoints from the base endpoint, and takes the logs endpoint as a full URL', () => {
+    const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://loki:3100/otlp/v1/logs' });
+    expect(c.tracesEndpoint).toBe('http://jaeger:4318/v1/traces');
+    expect(c.logsEndpoint).toBe('http://loki:3100/otlp/v1/logs');
+  });
+
+  it('honours the standard variables', () => {
+    const c = resolveConfig(
+      {},
+      {
+        OTEL_SERVICE_NAME: 'orders',
+        OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.2.3,deployment.environment.name=prod,team=a%20b',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_SDK_DISABLED: 'TRUE',
+        LOG_LEVEL: 'debug',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,@opentelemetry/instrumentation-amqplib',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9466',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      },
+    );
+    expect(c).toMatchObject({
+      serviceName: 'orders',
+      serviceVersion: '1.2.3',
+      deploymentEnvironment: 'prod',
+      tracesProtocol: 'http/json',
+      logsProtocol: 'http/json',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+      disabled: true,
+      logLevel: 'debug',
+      metricsPort: 9466,
+      metricsHost: '127.0.0.1',
+    });
+    expect(c.resourceAttributes.team).toBe('a b');
+    expect(c.instrumentations.has('pg')).toBe(false);
+    expect(c.instrumentations.has('amqplib')).toBe(false);
+    expect(written).toEqual([]);
+  });
+
+  it('lets options override the environment', () => {
+    const c = resolveConfig({ serviceName: 'x', metricsServer: false, disabled: false, logLevel: 'warn' }, { OTEL_SERVICE_NAME: 'y', OTEL_SDK_DISABLED: 'true' });
+    expect(c).toMatchObject({ serviceName: 'x', metricsServer: false, disabled: false, logLevel: 'warn' });
+  });
+
+  it.each([
+    ['OTEL_TRACES_SAMPLER', 'sometimes', 'parentbased_always_on'],
+    ['OTEL_TRACES_SAMPLER_ARG', 'abc', '1'],
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', '-1', '9464'],
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', '70000', '9464'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url', 'http://localhost:4318'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', 'http/protobuf'],
+    ['OTEL_SDK_DISABLED', 'maybe', 'false'],
+    ['OTEL_BSP_SCHEDULE_DELAY', '-5', '5000'],
+    ['OTEL_LOG_LEVEL', 'loud', 'INFO'],
+    ['LOG_LEVEL', 'chatty', 'info'],
+    ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'mongodb', 'ignoring it'],
+  ])('%s=%s warns once and uses %s', (name, value, used) => {
+    resolveConfig({}, { [name]: value });
+    resolveConfig({}, { [name]: value });
+    const lines = written.join('').split('\n').filter((l) => l.includes(name));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(value);
+    expect(lines[0]).toContain(used);
+  });
+});
+
+describe('labels', () => {
+  it('parses resource attributes and skips malformed entries', () => {
+    expect(parseResourceAttributes('a=1, b = two ,broken,=x')).toEqual({ a: '1', b: 'two' });
+  });
+  it('folds unknown methods into _OTHER', () => {
+    expect(methodLabel('GET')).toBe('GET');
+    expect(methodLabel('HACK')).toBe('_OTHER');
+  });
+});
