@@ -139,9 +139,14 @@ export class DemoStack {
       this.processes.push(proc);
       return [s, proc] as const;
     });
+    // Generous deadline: on a busy 2-core machine six SDK-instrumented processes start slowly.
     await Promise.all(
       started.map(([s, proc]) =>
-        launch.waitUntilReady(`http://127.0.0.1:${this.ports[s]}/readyz`, proc, 90_000),
+        launch
+          .waitUntilReady(`http://127.0.0.1:${this.ports[s]}/readyz`, proc, 90_000)
+          .catch((err: unknown) => {
+            throw new Error(`${String(err)}\nlast output of ${s}:\n${this.tail(s)}`);
+          }),
       ),
     );
   }
