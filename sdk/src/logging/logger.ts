@@ -2,18 +2,18 @@ import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type MultiStreamRes } from 'pino';
 import { REDACT_PATHS, REDACTED } from './redaction';
 
-const NO_TRACE = Object.freeze({});
 const FLAGS = ['00', '01'];
 
 /**
  * Adds the active span's ids to every line. A mixin, not monkey-patching, so it works the same
  * under ESM, CommonJS and bundlers.
  */
+// A fresh object each time: pino merges the call's fields into what the mixin returns.
 function traceMixin(): object {
   const span = trace.getSpan(context.active());
-  if (span === undefined) return NO_TRACE;
+  if (span === undefined) return {};
   const sc = span.spanContext();
-  if (!isSpanContextValid(sc)) return NO_TRACE;
+  if (!isSpanContextValid(sc)) return {};
   return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: FLAGS[sc.traceFlags] ?? sc.traceFlags.toString(16).padStart(2, '0') };
 }
 
