@@ -8,6 +8,8 @@ export default defineConfig({
     exclude: ['test/e2e/**', '**/node_modules/**'],
     globalSetup: ['test/support/build.ts'],
     fileParallelism: false,
+    // root hooks (the stack) before suite hooks, teardown in reverse
+    sequence: { hooks: 'stack' },
     testTimeout: 60_000,
     hookTimeout: 90_000,
   },

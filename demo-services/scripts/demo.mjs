@@ -45,7 +45,9 @@ for (const adminUrl of adminUrls) {
     break;
   } catch (err) {
     if (adminUrl === adminUrls.at(-1)) {
-      console.error(`cannot prepare PostgreSQL databases (${err.message}); set PG_ADMIN_URL to a superuser connection URL`);
+      console.error(
+        `cannot prepare PostgreSQL databases (${err.message}); set PG_ADMIN_URL to a superuser connection URL`,
+      );
       process.exit(1);
     }
   }
@@ -69,7 +71,8 @@ const settings = {
   adminToken: env.ADMIN_TOKEN ?? 'demo-admin-token',
   common: {
     OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318',
-    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ?? 'http://127.0.0.1:9428/insert/opentelemetry/v1/logs',
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT:
+      env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT ?? 'http://127.0.0.1:9428/insert/opentelemetry/v1/logs',
     INVENTORY_RESTOCK_INTERVAL_MS: env.INVENTORY_RESTOCK_INTERVAL_MS ?? '15000',
   },
 };
@@ -83,11 +86,15 @@ function start(name, childEnv) {
     onLine: (line) => {
       file.write(`${line}\n`);
       // progress lines of the load generator, and anything that is not a JSON log line, to the terminal
-      if (name === 'loadgen' ? line.startsWith('[loadgen]') : !line.startsWith('{')) console.log(`${name.padEnd(9)} ${line}`);
+      if (name === 'loadgen' ? line.startsWith('[loadgen]') : !line.startsWith('{'))
+        console.log(`${name.padEnd(9)} ${line}`);
     },
   });
   proc.exited.then((code) => {
-    if (!stopping) console.error(`${name} exited unexpectedly (code ${code}); see ${join(logDir, `${name}.log`)}`);
+    if (!stopping)
+      console.error(
+        `${name} exited unexpectedly (code ${code}); see ${join(logDir, `${name}.log`)}`,
+      );
   });
   processes.push(proc);
   return proc;
@@ -106,13 +113,23 @@ async function stopAll(signal) {
 process.on('SIGINT', () => void stopAll('SIGINT'));
 process.on('SIGTERM', () => void stopAll('SIGTERM'));
 process.on('exit', () => {
-  for (const p of processes) if (p.running && p.pid) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of processes)
+    if (p.running && p.pid)
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
 });
 
 console.log(`starting ${SERVICES.join(', ')} (logs in ${logDir})`);
 for (const name of SERVICES) start(name, serviceEnvironment(name, settings));
 try {
-  await Promise.all(SERVICES.map((name, i) => waitUntilReady(`http://127.0.0.1:${DEFAULT_PORTS[name]}/readyz`, processes[i], 90_000)));
+  await Promise.all(
+    SERVICES.map((name, i) =>
+      waitUntilReady(`http://127.0.0.1:${DEFAULT_PORTS[name]}/readyz`, processes[i], 90_000),
+    ),
+  );
 } catch (err) {
   console.error(err.message);
   await stopAll('startup failed');

@@ -5,9 +5,15 @@ import { createRequire } from 'node:module';
 import type { ServiceClient } from '../platform/resilience/client.js';
 
 const require = createRequire(import.meta.url);
-const swaggerUiDir = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+const swaggerUiDir = (
+  require('swagger-ui-dist') as { getAbsoluteFSPath(): string }
+).getAbsoluteFSPath();
 
-export function mountDocs(app: Express, services: ServiceClient[], ownDocument: () => unknown): void {
+export function mountDocs(
+  app: Express,
+  services: ServiceClient[],
+  ownDocument: () => unknown,
+): void {
   const specs = ['gateway', ...services.map((s) => s.dependency)];
   app.get('/docs/swagger-initializer.js', (_req, res) => {
     const urls = specs.map((name) => ({ name, url: `/docs/specs/${name}.json` }));
@@ -30,10 +36,15 @@ export function mountDocs(app: Express, services: ServiceClient[], ownDocument: 
       return;
     }
     try {
-      const upstream = await client.request<{ paths?: Record<string, unknown> }>('GET', '/openapi.json');
+      const upstream = await client.request<{ paths?: Record<string, unknown> }>(
+        'GET',
+        '/openapi.json',
+      );
       const doc = upstream.body;
       // Only what the gateway exposes; "Try it out" then goes through the gateway.
-      const paths = Object.fromEntries(Object.entries(doc.paths ?? {}).filter(([p]) => p.startsWith('/api/v1/')));
+      const paths = Object.fromEntries(
+        Object.entries(doc.paths ?? {}).filter(([p]) => p.startsWith('/api/v1/')),
+      );
       res.json({ ...doc, paths, servers: [{ url: '/' }] });
     } catch {
       res.status(503).json({ error: 'service_unavailable', message: `${name} is unavailable` });

@@ -5,7 +5,16 @@ import { createServer } from 'node:http';
 import type { Request, Response } from 'express';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { baseConfig, jwtConfig, loadConfig, millis, port, positiveInt, upstreamConfig, url } from '../platform/config/index.js';
+import {
+  baseConfig,
+  jwtConfig,
+  loadConfig,
+  millis,
+  port,
+  positiveInt,
+  upstreamConfig,
+  url,
+} from '../platform/config/index.js';
 import { createHttpApp, requireAuth, ErrorBody } from '../platform/http/app.js';
 import { Lifecycle } from '../platform/lifecycle/shutdown.js';
 import { createTokenService } from '../platform/auth/jwt.js';
@@ -52,9 +61,17 @@ const shipping = new ServiceClient('shipping', config.SHIPPING_URL, policy());
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+const redis = new Redis(config.REDIS_URL, {
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+  lazyConnect: true,
+});
 redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
-await redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'redis unavailable at startup; rate limiting fails open'));
+await redis
+  .connect()
+  .catch((err: Error) =>
+    log.warn({ err: err.message }, 'redis unavailable at startup; rate limiting fails open'),
+  );
 lifecycle.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
 
 const tokens = createTokenService(config);
@@ -68,7 +85,14 @@ const { app, route, finish, openapiDocument, idle } = createHttpApp({
 });
 
 mountDocs(app, [users, orders, inventory, payments, shipping], openapiDocument);
-app.use('/api', rateLimit(redis, tokens, { max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, keyPrefix: config.RATE_LIMIT_KEY_PREFIX }));
+app.use(
+  '/api',
+  rateLimit(redis, tokens, {
+    max: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+  }),
+);
 
 const auth = requireAuth(tokens);
 const to = (client: ServiceClient) => (req: Request, res: Response) => forward(client, req, res);
@@ -91,18 +115,27 @@ route(
     summary: 'A user and their orders, fetched in parallel; partial if orders is down',
     auth: true,
     params: z.object({ id: z.uuid() }),
-    responses: { 200: { description: 'Summary', schema: Summary }, 403: { description: 'Not yourself', schema: ErrorBody } },
+    responses: {
+      200: { description: 'Summary', schema: Summary },
+      403: { description: 'Not yourself', schema: ErrorBody },
+    },
   },
   async ({ req, params }) => {
     const headers = { authorization: req.header('authorization') };
     const [user, list] = await Promise.allSettled([
       users.request('GET', `/api/v1/users/${params.id}`, { headers }),
-      orders.request<{ items: unknown[] }>('GET', `/api/v1/orders?userId=${params.id}`, { headers }),
+      orders.request<{ items: unknown[] }>('GET', `/api/v1/orders?userId=${params.id}`, {
+        headers,
+      }),
     ]);
     if (user.status === 'rejected') throw upstreamFailure(users, user.reason);
     if (user.value.status !== 200) {
       const body = user.value.body as { error?: string; message?: string };
-      throw new HttpError(user.value.status, body.error ?? 'upstream_error', body.message ?? 'users failed');
+      throw new HttpError(
+        user.value.status,
+        body.error ?? 'upstream_error',
+        body.message ?? 'users failed',
+      );
     }
     const ordersOk = list.status === 'fulfilled' && list.value.status === 200;
     if (!ordersOk) log.warn({ userId: params.id }, 'summary without orders: orders unavailable');
@@ -135,7 +168,9 @@ const cachedProducts = async (req: Request, res: Response) => {
     return;
   }
   try {
-    const upstream = await inventory.request('GET', req.originalUrl, { headers: { authorization: req.header('authorization') } });
+    const upstream = await inventory.request('GET', req.originalUrl, {
+      headers: { authorization: req.header('authorization') },
+    });
     if (upstream.status === 200) productCache.set(req.originalUrl, upstream);
     send(res, upstream, { 'X-Cache': 'MISS' });
   } catch (err) {

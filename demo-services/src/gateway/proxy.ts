@@ -7,19 +7,42 @@ import { UpstreamStatusError } from '../platform/resilience/policy.js';
 import { HttpError } from '../platform/http/errors.js';
 import { sendError } from '../platform/http/app.js';
 
-const FORWARDED_REQUEST_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'accept-language'];
-const FORWARDED_RESPONSE_HEADERS = ['location', 'retry-after', 'idempotent-replayed', 'www-authenticate'];
+const FORWARDED_REQUEST_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'accept-language',
+];
+const FORWARDED_RESPONSE_HEADERS = [
+  'location',
+  'retry-after',
+  'idempotent-replayed',
+  'www-authenticate',
+];
 
 export function upstreamFailure(client: ServiceClient, err: unknown): HttpError {
   const name = client.dependency;
   if (err instanceof BrokenCircuitError)
-    return new HttpError(503, 'service_unavailable', `${name} is unavailable (circuit open)`, undefined, { 'Retry-After': '5' });
+    return new HttpError(
+      503,
+      'service_unavailable',
+      `${name} is unavailable (circuit open)`,
+      undefined,
+      { 'Retry-After': '5' },
+    );
   if (err instanceof BulkheadRejectedError)
-    return new HttpError(503, 'service_overloaded', `${name} is overloaded`, undefined, { 'Retry-After': '1' });
-  if (err instanceof TaskCancelledError) return new HttpError(504, 'upstream_timeout', `${name} did not answer in time`);
+    return new HttpError(503, 'service_overloaded', `${name} is overloaded`, undefined, {
+      'Retry-After': '1',
+    });
+  if (err instanceof TaskCancelledError)
+    return new HttpError(504, 'upstream_timeout', `${name} did not answer in time`);
   if (err instanceof UpstreamStatusError) {
     const body = err.body as { error?: string; message?: string } | undefined;
-    return new HttpError(err.status, body?.error ?? 'upstream_error', body?.message ?? `${name} failed`);
+    return new HttpError(
+      err.status,
+      body?.error ?? 'upstream_error',
+      body?.message ?? `${name} failed`,
+    );
   }
   return new HttpError(502, 'bad_gateway', `${name} is unreachable`);
 }
@@ -34,7 +57,11 @@ export async function forward(client: ServiceClient, req: Request, res: Response
       rawBody: raw,
       headers,
       // a POST with an Idempotency-Key may be repeated safely
-      idempotent: req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE' || Boolean(req.header('idempotency-key')),
+      idempotent:
+        req.method === 'GET' ||
+        req.method === 'PUT' ||
+        req.method === 'DELETE' ||
+        Boolean(req.header('idempotency-key')),
     });
   } catch (err) {
     sendError(res, upstreamFailure(client, err));
@@ -43,13 +70,18 @@ export async function forward(client: ServiceClient, req: Request, res: Response
   send(res, upstream);
 }
 
-export function send(res: Response, upstream: UpstreamResponse, extraHeaders: Record<string, string> = {}): void {
+export function send(
+  res: Response,
+  upstream: UpstreamResponse,
+  extraHeaders: Record<string, string> = {},
+): void {
   for (const h of FORWARDED_RESPONSE_HEADERS) {
     const v = upstream.headers.get(h);
     if (v) res.setHeader(h, v);
   }
   for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
   if (typeof upstream.body === 'string' && upstream.body === '') res.status(upstream.status).end();
-  else if (typeof upstream.body === 'string') res.status(upstream.status).type('text/plain').send(upstream.body);
+  else if (typeof upstream.body === 'string')
+    res.status(upstream.status).type('text/plain').send(upstream.body);
   else res.status(upstream.status).json(upstream.body);
 }

@@ -8,7 +8,10 @@ import { HttpError } from '../platform/http/errors.js';
 import { sendError } from '../platform/http/app.js';
 import type { TokenService } from '../platform/auth/jwt.js';
 
-const rejections = metrics.counter({ name: 'rate_limit_rejections_total', help: 'Requests rejected by the gateway rate limiter' });
+const rejections = metrics.counter({
+  name: 'rate_limit_rejections_total',
+  help: 'Requests rejected by the gateway rate limiter',
+});
 rejections.inc({}, 0);
 
 const SCRIPT = `
@@ -35,7 +38,10 @@ export function rateLimit(redis: Redis, tokens: TokenService, s: RateLimitSettin
     const window = Math.floor(Date.now() / s.windowMs);
     let result: [number, number];
     try {
-      result = (await redis.eval(SCRIPT, 1, `${s.keyPrefix}${client}:${window}`, s.windowMs)) as [number, number];
+      result = (await redis.eval(SCRIPT, 1, `${s.keyPrefix}${client}:${window}`, s.windowMs)) as [
+        number,
+        number,
+      ];
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'rate limiter unavailable, allowing request');
       next();
@@ -47,7 +53,16 @@ export function rateLimit(redis: Redis, tokens: TokenService, s: RateLimitSettin
     if (count > s.max) {
       rejections.inc();
       const retryAfter = String(Math.max(1, Math.ceil((ttl > 0 ? ttl : s.windowMs) / 1000)));
-      sendError(res, new HttpError(429, 'rate_limited', `too many requests: limit is ${s.max} per ${s.windowMs} ms`, undefined, { 'Retry-After': retryAfter }));
+      sendError(
+        res,
+        new HttpError(
+          429,
+          'rate_limited',
+          `too many requests: limit is ${s.max} per ${s.windowMs} ms`,
+          undefined,
+          { 'Retry-After': retryAfter },
+        ),
+      );
       return;
     }
     next();

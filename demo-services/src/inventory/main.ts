@@ -3,7 +3,14 @@
 // fixed product order so concurrent reservations cannot deadlock.
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { baseConfig, databaseUrl, loadConfig, millis, port, positiveInt } from '../platform/config/index.js';
+import {
+  baseConfig,
+  databaseUrl,
+  loadConfig,
+  millis,
+  port,
+  positiveInt,
+} from '../platform/config/index.js';
 import { createPool, withTransaction } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
@@ -12,7 +19,14 @@ import { Lifecycle } from '../platform/lifecycle/shutdown.js';
 import { jwtConfig } from '../platform/config/index.js';
 import { createTokenService } from '../platform/auth/jwt.js';
 import { log } from '../platform/telemetry/index.js';
-import { OrderIdParams, Product, ProductIdParams, ProductList, Reservation, ReserveBody } from './schemas.js';
+import {
+  OrderIdParams,
+  Product,
+  ProductIdParams,
+  ProductList,
+  Reservation,
+  ReserveBody,
+} from './schemas.js';
 
 const config = loadConfig('inventory', {
   ...baseConfig,
@@ -36,8 +50,18 @@ interface ReservationRow {
   items: { productId: string; quantity: number; priceCents: number }[];
   total_cents: number;
 }
-const toProduct = (r: ProductRow) => ({ id: r.id, name: r.name, price: r.price_cents, stock: r.stock });
-const toReservation = (r: ReservationRow) => ({ orderId: r.order_id, status: r.status, totalCents: r.total_cents, items: r.items });
+const toProduct = (r: ProductRow) => ({
+  id: r.id,
+  name: r.name,
+  price: r.price_cents,
+  stock: r.stock,
+});
+const toReservation = (r: ReservationRow) => ({
+  orderId: r.order_id,
+  status: r.status,
+  totalCents: r.total_cents,
+  items: r.items,
+});
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
@@ -53,7 +77,13 @@ const { app, route, finish, idle } = createHttpApp({
 });
 
 route(
-  { method: 'get', path: '/api/v1/products', summary: 'List the catalogue', auth: true, responses: { 200: { description: 'Products', schema: ProductList } } },
+  {
+    method: 'get',
+    path: '/api/v1/products',
+    summary: 'List the catalogue',
+    auth: true,
+    responses: { 200: { description: 'Products', schema: ProductList } },
+  },
   async () => {
     const { rows } = await db.query<ProductRow>('SELECT * FROM products ORDER BY id');
     return { status: 200, body: { items: rows.map(toProduct) } };
@@ -67,10 +97,15 @@ route(
     summary: 'Read a product',
     auth: true,
     params: ProductIdParams,
-    responses: { 200: { description: 'The product', schema: Product }, 404: { description: 'Unknown product', schema: ErrorBody } },
+    responses: {
+      200: { description: 'The product', schema: Product },
+      404: { description: 'Unknown product', schema: ErrorBody },
+    },
   },
   async ({ params }) => {
-    const { rows } = await db.query<ProductRow>('SELECT * FROM products WHERE id = $1', [params.id]);
+    const { rows } = await db.query<ProductRow>('SELECT * FROM products WHERE id = $1', [
+      params.id,
+    ]);
     if (!rows[0]) throw notFound(`product ${params.id} not found`);
     return { status: 200, body: toProduct(rows[0]) };
   },
@@ -87,7 +122,10 @@ route(
     responses: {
       201: { description: 'Reserved', schema: Reservation },
       200: { description: 'Already reserved for this order', schema: Reservation },
-      409: { description: 'Insufficient stock, or the reservation was already released', schema: ErrorBody },
+      409: {
+        description: 'Insufficient stock, or the reservation was already released',
+        schema: ErrorBody,
+      },
       422: { description: 'Unknown product', schema: ErrorBody },
     },
   },
@@ -95,13 +133,18 @@ route(
     return withTransaction(db, async (tx) => {
       // Serialises reserve/release of the same order; other orders proceed in parallel.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [body.orderId]);
-      const existing = await tx.query<ReservationRow>('SELECT * FROM reservations WHERE order_id = $1', [body.orderId]);
+      const existing = await tx.query<ReservationRow>(
+        'SELECT * FROM reservations WHERE order_id = $1',
+        [body.orderId],
+      );
       if (existing.rows[0]) {
-        if (existing.rows[0].status === 'RELEASED') throw conflict('reservation for this order was released', 'reservation_released');
+        if (existing.rows[0].status === 'RELEASED')
+          throw conflict('reservation for this order was released', 'reservation_released');
         return { status: 200, body: toReservation(existing.rows[0]) };
       }
       const quantities = new Map<string, number>();
-      for (const item of body.items) quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
+      for (const item of body.items)
+        quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
       const lines: ReservationRow['items'] = [];
       for (const productId of [...quantities.keys()].sort()) {
         const quantity = quantities.get(productId)!;
@@ -111,7 +154,8 @@ route(
         );
         if (!updated.rows[0]) {
           const known = await tx.query('SELECT 1 FROM products WHERE id = $1', [productId]);
-          if (known.rowCount === 0) throw new HttpError(422, 'unknown_product', `product ${productId} does not exist`);
+          if (known.rowCount === 0)
+            throw new HttpError(422, 'unknown_product', `product ${productId} does not exist`);
           throw conflict(`insufficient stock for ${productId}`, 'insufficient_stock');
         }
         lines.push({ productId, quantity, priceCents: updated.rows[0].price_cents });
@@ -131,7 +175,7 @@ route(
   {
     method: 'post',
     path: '/internal/reservations/:orderId/release',
-    summary: 'Release an order\'s reservation (idempotent; a release before the reserve blocks it)',
+    summary: "Release an order's reservation (idempotent; a release before the reserve blocks it)",
     tags: ['internal'],
     params: OrderIdParams,
     responses: { 200: { description: 'Released', schema: Reservation } },
@@ -139,7 +183,10 @@ route(
   async ({ params }) => {
     return withTransaction(db, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [params.orderId]);
-      const existing = await tx.query<ReservationRow>('SELECT * FROM reservations WHERE order_id = $1', [params.orderId]);
+      const existing = await tx.query<ReservationRow>(
+        'SELECT * FROM reservations WHERE order_id = $1',
+        [params.orderId],
+      );
       const row = existing.rows[0];
       if (!row) {
         const { rows } = await tx.query<ReservationRow>(
@@ -150,9 +197,15 @@ route(
       }
       if (row.status === 'RESERVED') {
         for (const item of [...row.items].sort((a, b) => a.productId.localeCompare(b.productId))) {
-          await tx.query('UPDATE products SET stock = stock + $2 WHERE id = $1', [item.productId, item.quantity]);
+          await tx.query('UPDATE products SET stock = stock + $2 WHERE id = $1', [
+            item.productId,
+            item.quantity,
+          ]);
         }
-        await tx.query(`UPDATE reservations SET status = 'RELEASED', updated_at = now() WHERE order_id = $1`, [params.orderId]);
+        await tx.query(
+          `UPDATE reservations SET status = 'RELEASED', updated_at = now() WHERE order_id = $1`,
+          [params.orderId],
+        );
         row.status = 'RELEASED';
         log.info({ orderId: params.orderId }, 'stock released');
       }
@@ -163,7 +216,10 @@ route(
 
 if (config.INVENTORY_RESTOCK_INTERVAL_MS > 0) {
   const restock = setInterval(() => {
-    db.query<{ id: string }>('UPDATE products SET stock = stock + $1 WHERE stock < 20 RETURNING id', [config.INVENTORY_RESTOCK_QUANTITY])
+    db.query<{ id: string }>(
+      'UPDATE products SET stock = stock + $1 WHERE stock < 20 RETURNING id',
+      [config.INVENTORY_RESTOCK_QUANTITY],
+    )
       .then(({ rows }) => rows.length && log.info({ products: rows.map((r) => r.id) }, 'restocked'))
       .catch((err: Error) => log.warn({ err: err.message }, 'restock failed'));
   }, config.INVENTORY_RESTOCK_INTERVAL_MS);

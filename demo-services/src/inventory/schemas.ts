@@ -13,7 +13,12 @@ export const ProductIdParams = z.object({ id: z.string().min(1).max(64) });
 export const ReserveBody = z.object({
   orderId: z.uuid(),
   items: z
-    .array(z.object({ productId: z.string().min(1).max(64), quantity: z.number().int().min(1).max(1000) }))
+    .array(
+      z.object({
+        productId: z.string().min(1).max(64),
+        quantity: z.number().int().min(1).max(1000),
+      }),
+    )
     .min(1)
     .max(50),
 });

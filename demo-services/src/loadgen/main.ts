@@ -18,7 +18,11 @@ const config = loadConfig('loadgen', {
   LOADGEN_REQUEST_TIMEOUT_MS: millis(20_000),
 });
 
-const requests = metrics.counter({ name: 'loadgen_requests_total', help: 'Requests sent by the load generator', labelNames: ['scenario', 'outcome'] });
+const requests = metrics.counter({
+  name: 'loadgen_requests_total',
+  help: 'Requests sent by the load generator',
+  labelNames: ['scenario', 'outcome'],
+});
 
 const stats = new WindowStats();
 const shoppers: Shopper[] = [];
@@ -91,7 +95,9 @@ async function signUpShoppers(): Promise<void> {
     }
   });
   await Promise.all(workers);
-  process.stderr.write(`[loadgen] ${shoppers.length} shoppers signed up; sending ${config.LOADGEN_RATE} req/s to ${config.GATEWAY_URL}\n`);
+  process.stderr.write(
+    `[loadgen] ${shoppers.length} shoppers signed up; sending ${config.LOADGEN_RATE} req/s to ${config.GATEWAY_URL}\n`,
+  );
 }
 
 const timers: NodeJS.Timeout[] = [];
@@ -102,32 +108,42 @@ async function stop(reason: string): Promise<void> {
   for (const t of timers) clearInterval(t);
   const deadline = Date.now() + 5000;
   while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  process.stderr.write(`[loadgen] stopped (${reason}): ${stats.total} requests, ${stats.totalErrors} errors\n`);
+  process.stderr.write(
+    `[loadgen] stopped (${reason}): ${stats.total} requests, ${stats.totalErrors} errors\n`,
+  );
   await flushTelemetry();
   process.exit(0);
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
-log.info({ gateway: config.GATEWAY_URL, rate: config.LOADGEN_RATE, users: config.LOADGEN_USERS }, 'loadgen started');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+log.info(
+  { gateway: config.GATEWAY_URL, rate: config.LOADGEN_RATE, users: config.LOADGEN_USERS },
+  'loadgen started',
+);
 
 await signUpShoppers();
 const startedAt = Date.now();
 let owed = 0;
 let last = performance.now();
-timers.push(setInterval(() => {
-  const now = performance.now();
-  owed += ((now - last) / 1000) * config.LOADGEN_RATE;
-  last = now;
-  while (owed >= 1 && !stopping) {
-    owed--;
-    if (inFlight >= config.LOADGEN_MAX_IN_FLIGHT) continue; // shed instead of queueing without bound
-    void one();
-  }
-  if (config.LOADGEN_DURATION_S > 0 && Date.now() - startedAt > config.LOADGEN_DURATION_S * 1000) void stop('duration reached');
-}, 20));
+timers.push(
+  setInterval(() => {
+    const now = performance.now();
+    owed += ((now - last) / 1000) * config.LOADGEN_RATE;
+    last = now;
+    while (owed >= 1 && !stopping) {
+      owed--;
+      if (inFlight >= config.LOADGEN_MAX_IN_FLIGHT) continue; // shed instead of queueing without bound
+      void one();
+    }
+    if (config.LOADGEN_DURATION_S > 0 && Date.now() - startedAt > config.LOADGEN_DURATION_S * 1000)
+      void stop('duration reached');
+  }, 20),
+);
 
-timers.push(setInterval(() => {
-  const w = stats.flush();
-  const line = `[loadgen] ${w.rps.toFixed(1)} req/s | errors ${w.errorPct.toFixed(1)}% | expected 4xx ${w.expected4xxPct.toFixed(1)}% | p50 ${w.p50.toFixed(0)} ms | p99 ${w.p99.toFixed(0)} ms | in flight ${inFlight} | total ${stats.total}`;
-  process.stderr.write(`${line}\n`);
-  log.info({ rps: w.rps, errorPct: w.errorPct, p99Ms: w.p99, inFlight }, 'loadgen progress');
-}, config.LOADGEN_REPORT_INTERVAL_MS));
+timers.push(
+  setInterval(() => {
+    const w = stats.flush();
+    const line = `[loadgen] ${w.rps.toFixed(1)} req/s | errors ${w.errorPct.toFixed(1)}% | expected 4xx ${w.expected4xxPct.toFixed(1)}% | p50 ${w.p50.toFixed(0)} ms | p99 ${w.p99.toFixed(0)} ms | in flight ${inFlight} | total ${stats.total}`;
+    process.stderr.write(`${line}\n`);
+    log.info({ rps: w.rps, errorPct: w.errorPct, p99Ms: w.p99, inFlight }, 'loadgen progress');
+  }, config.LOADGEN_REPORT_INTERVAL_MS),
+);

@@ -34,35 +34,70 @@ const PRODUCTS = [
   'sku-limited-roast',
 ];
 const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
-const ok = (status: number, ...expected: number[]): Outcome => (expected.includes(status) ? 'ok' : 'error');
-const expected4xx = (status: number, expected: number): Outcome => (status === expected ? 'expected_4xx' : 'error');
+const ok = (status: number, ...expected: number[]): Outcome =>
+  expected.includes(status) ? 'ok' : 'error';
+const expected4xx = (status: number, expected: number): Outcome =>
+  status === expected ? 'expected_4xx' : 'error';
 
 export async function signUp(send: Send): Promise<Shopper | undefined> {
   const email = `shopper-${randomBytes(5).toString('hex')}@loadgen.example`;
   const password = 'loadgen-password';
-  const created = await send({ method: 'POST', path: '/api/v1/users', body: { email, password, name: 'Load Shopper' } });
+  const created = await send({
+    method: 'POST',
+    path: '/api/v1/users',
+    body: { email, password, name: 'Load Shopper' },
+  });
   if (created.status !== 201) return undefined;
-  const login = await send({ method: 'POST', path: '/api/v1/auth/login', body: { email, password } });
+  const login = await send({
+    method: 'POST',
+    path: '/api/v1/auth/login',
+    body: { email, password },
+  });
   if (login.status !== 200) return undefined;
-  return { id: (created.body as { id: string }).id, email, token: (login.body as { token: string }).token, orders: [] };
+  return {
+    id: (created.body as { id: string }).id,
+    email,
+    token: (login.body as { token: string }).token,
+    orders: [],
+  };
 }
 
 type Scenario = { name: string; weight: number; run: (send: Send, s: Shopper) => Promise<Outcome> };
 
 export const scenarios: Scenario[] = [
-  { name: 'browse', weight: 30, run: async (send, s) => ok((await send({ method: 'GET', path: '/api/v1/products', token: s.token })).status, 200) },
+  {
+    name: 'browse',
+    weight: 30,
+    run: async (send, s) =>
+      ok((await send({ method: 'GET', path: '/api/v1/products', token: s.token })).status, 200),
+  },
   {
     name: 'product',
     weight: 15,
-    run: async (send, s) => ok((await send({ method: 'GET', path: `/api/v1/products/${pick(PRODUCTS)}`, token: s.token })).status, 200),
+    run: async (send, s) =>
+      ok(
+        (await send({ method: 'GET', path: `/api/v1/products/${pick(PRODUCTS)}`, token: s.token }))
+          .status,
+        200,
+      ),
   },
   {
     name: 'order',
     weight: 20,
     run: async (send, s) => {
-      const items = Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => ({ productId: pick(PRODUCTS), quantity: 1 + Math.floor(Math.random() * 2) }));
-      const headers: Record<string, string> = Math.random() < 0.5 ? { 'idempotency-key': randomUUID() } : {};
-      const res = await send({ method: 'POST', path: '/api/v1/orders', token: s.token, body: { items }, headers });
+      const items = Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => ({
+        productId: pick(PRODUCTS),
+        quantity: 1 + Math.floor(Math.random() * 2),
+      }));
+      const headers: Record<string, string> =
+        Math.random() < 0.5 ? { 'idempotency-key': randomUUID() } : {};
+      const res = await send({
+        method: 'POST',
+        path: '/api/v1/orders',
+        token: s.token,
+        body: { items },
+        headers,
+      });
       if (res.status === 201) {
         s.orders.push((res.body as { id: string }).id);
         if (s.orders.length > 20) s.orders.shift();
@@ -74,12 +109,39 @@ export const scenarios: Scenario[] = [
     name: 'read-order',
     weight: 10,
     run: async (send, s) => {
-      if (!s.orders.length) return ok((await send({ method: 'GET', path: `/api/v1/orders?userId=${s.id}`, token: s.token })).status, 200);
-      return ok((await send({ method: 'GET', path: `/api/v1/orders/${pick(s.orders)}`, token: s.token })).status, 200);
+      if (!s.orders.length)
+        return ok(
+          (await send({ method: 'GET', path: `/api/v1/orders?userId=${s.id}`, token: s.token }))
+            .status,
+          200,
+        );
+      return ok(
+        (await send({ method: 'GET', path: `/api/v1/orders/${pick(s.orders)}`, token: s.token }))
+          .status,
+        200,
+      );
     },
   },
-  { name: 'summary', weight: 10, run: async (send, s) => ok((await send({ method: 'GET', path: `/api/v1/users/${s.id}/summary`, token: s.token })).status, 200) },
-  { name: 'list-orders', weight: 5, run: async (send, s) => ok((await send({ method: 'GET', path: `/api/v1/orders?userId=${s.id}`, token: s.token })).status, 200) },
+  {
+    name: 'summary',
+    weight: 10,
+    run: async (send, s) =>
+      ok(
+        (await send({ method: 'GET', path: `/api/v1/users/${s.id}/summary`, token: s.token }))
+          .status,
+        200,
+      ),
+  },
+  {
+    name: 'list-orders',
+    weight: 5,
+    run: async (send, s) =>
+      ok(
+        (await send({ method: 'GET', path: `/api/v1/orders?userId=${s.id}`, token: s.token }))
+          .status,
+        200,
+      ),
+  },
   {
     name: 'cancel',
     weight: 2,
@@ -91,27 +153,71 @@ export const scenarios: Scenario[] = [
     },
   },
   // broken requests, on purpose
-  { name: 'no-token', weight: 2, run: async (send) => expected4xx((await send({ method: 'GET', path: '/api/v1/products' })).status, 401) },
+  {
+    name: 'no-token',
+    weight: 2,
+    run: async (send) =>
+      expected4xx((await send({ method: 'GET', path: '/api/v1/products' })).status, 401),
+  },
   {
     name: 'bad-body',
     weight: 2,
-    run: async (send, s) => expected4xx((await send({ method: 'POST', path: '/api/v1/orders', token: s.token, body: { items: [{ productId: 'sku-mug', quantity: 'many' }] } })).status, 400),
+    run: async (send, s) =>
+      expected4xx(
+        (
+          await send({
+            method: 'POST',
+            path: '/api/v1/orders',
+            token: s.token,
+            body: { items: [{ productId: 'sku-mug', quantity: 'many' }] },
+          })
+        ).status,
+        400,
+      ),
   },
   {
     name: 'malformed-json',
     weight: 1,
-    run: async (send, s) => expected4xx((await send({ method: 'POST', path: '/api/v1/orders', token: s.token, raw: '{"items": [' })).status, 400),
+    run: async (send, s) =>
+      expected4xx(
+        (await send({ method: 'POST', path: '/api/v1/orders', token: s.token, raw: '{"items": [' }))
+          .status,
+        400,
+      ),
   },
-  { name: 'unknown-route', weight: 1, run: async (send, s) => expected4xx((await send({ method: 'GET', path: '/api/v1/wishlist', token: s.token })).status, 404) },
+  {
+    name: 'unknown-route',
+    weight: 1,
+    run: async (send, s) =>
+      expected4xx(
+        (await send({ method: 'GET', path: '/api/v1/wishlist', token: s.token })).status,
+        404,
+      ),
+  },
   {
     name: 'wrong-password',
     weight: 1,
-    run: async (send, s) => expected4xx((await send({ method: 'POST', path: '/api/v1/auth/login', body: { email: s.email, password: 'not-the-password' } })).status, 401),
+    run: async (send, s) =>
+      expected4xx(
+        (
+          await send({
+            method: 'POST',
+            path: '/api/v1/auth/login',
+            body: { email: s.email, password: 'not-the-password' },
+          })
+        ).status,
+        401,
+      ),
   },
   {
     name: 'someone-else',
     weight: 1,
-    run: async (send, s) => expected4xx((await send({ method: 'GET', path: `/api/v1/users/${randomUUID()}`, token: s.token })).status, 403),
+    run: async (send, s) =>
+      expected4xx(
+        (await send({ method: 'GET', path: `/api/v1/users/${randomUUID()}`, token: s.token }))
+          .status,
+        403,
+      ),
   },
 ];
 

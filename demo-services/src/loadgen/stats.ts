@@ -18,10 +18,18 @@ export class WindowStats {
   }
 
   /** Summarises the window and starts a new one. */
-  flush(): { rps: number; errorPct: number; expected4xxPct: number; p50: number; p99: number; count: number } {
+  flush(): {
+    rps: number;
+    errorPct: number;
+    expected4xxPct: number;
+    p50: number;
+    p99: number;
+    count: number;
+  } {
     const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
     const sorted = this.latencies.sort((a, b) => a - b);
-    const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0);
+    const at = (q: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0;
     const count = sorted.length;
     const result = {
       rps: count / seconds,

@@ -2,7 +2,17 @@
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import { createHash, randomUUID } from 'node:crypto';
-import { amqpConfig, baseConfig, databaseUrl, jwtConfig, loadConfig, millis, port, upstreamConfig, url } from '../platform/config/index.js';
+import {
+  amqpConfig,
+  baseConfig,
+  databaseUrl,
+  jwtConfig,
+  loadConfig,
+  millis,
+  port,
+  upstreamConfig,
+  url,
+} from '../platform/config/index.js';
 import { createPool, withTransaction } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
@@ -69,9 +79,10 @@ const shipped = new Consumer(broker, {
   db,
   schema: OrderShippedEvent,
   handle: async (tx, event) => {
-    const { rowCount } = await tx.query(`UPDATE orders SET status = 'SHIPPED', updated_at = now() WHERE id = $1 AND status = 'CONFIRMED'`, [
-      event.orderId,
-    ]);
+    const { rowCount } = await tx.query(
+      `UPDATE orders SET status = 'SHIPPED', updated_at = now() WHERE id = $1 AND status = 'CONFIRMED'`,
+      [event.orderId],
+    );
     log.info({ orderId: event.orderId, updated: rowCount === 1 }, 'order shipped');
   },
 });
@@ -96,7 +107,8 @@ const { app, route, finish, idle } = createHttpApp({
   readiness: { database: () => db.query('SELECT 1'), broker: () => broker.check() },
 });
 
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
 
 route(
   {
@@ -107,7 +119,11 @@ route(
     body: CreateOrderBody,
     headers: IdempotencyHeaders,
     responses: {
-      201: { description: 'Order placed; status is CONFIRMED, CANCELLED (with reason) or PENDING if still running', schema: Order },
+      201: {
+        description:
+          'Order placed; status is CONFIRMED, CANCELLED (with reason) or PENDING if still running',
+        schema: Order,
+      },
       422: { description: 'Idempotency key reused with a different body', schema: ErrorBody },
     },
   },
@@ -125,7 +141,11 @@ route(
         const prior = existing.rows[0];
         if (prior) {
           if (prior.request_hash !== requestHash)
-            throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+            throw new HttpError(
+              422,
+              'idempotency_key_reused',
+              'this Idempotency-Key was used with a different request body',
+            );
           return { orderId: prior.order_id, replayed: true };
         }
       }
@@ -133,10 +153,10 @@ route(
         `INSERT INTO orders (id, user_id, status, items, note) VALUES ($1, $2, 'PENDING', $3, $4)`,
         [id, userId, JSON.stringify(body.items), body.note ?? null],
       );
-      await tx.query(`INSERT INTO sagas (order_id, step, lease_until) VALUES ($1, 'RESERVE', now() + $2 * interval '1 millisecond')`, [
-        id,
-        config.SAGA_LEASE_MS,
-      ]);
+      await tx.query(
+        `INSERT INTO sagas (order_id, step, lease_until) VALUES ($1, 'RESERVE', now() + $2 * interval '1 millisecond')`,
+        [id, config.SAGA_LEASE_MS],
+      );
       if (key) {
         // A concurrent request with the same key blocks here until the first commits, then loses.
         const inserted = await tx.query(
@@ -155,7 +175,11 @@ route(
         [userId, key],
       );
       if (rows[0]?.request_hash !== requestHash)
-        throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+        throw new HttpError(
+          422,
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with a different request body',
+        );
       return { orderId: rows[0].order_id, replayed: true };
     });
     relay.notify();
@@ -165,7 +189,10 @@ route(
     return {
       status: 201,
       body: toOrder(order!),
-      headers: { Location: `/api/v1/orders/${orderId}`, ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}) },
+      headers: {
+        Location: `/api/v1/orders/${orderId}`,
+        ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+      },
     };
   },
 );
@@ -186,14 +213,17 @@ route(
     summary: "List a user's orders (only your own)",
     auth: true,
     query: OrderListQuery,
-    responses: { 200: { description: 'Orders, newest first', schema: OrderList }, 403: { description: 'Not yourself', schema: ErrorBody } },
+    responses: {
+      200: { description: 'Orders, newest first', schema: OrderList },
+      403: { description: 'Not yourself', schema: ErrorBody },
+    },
   },
   async ({ query, user }) => {
     if (query.userId !== user!.id) throw forbidden('you can only list your own orders');
-    const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2', [
-      query.userId,
-      query.limit,
-    ]);
+    const { rows } = await db.query<OrderRow>(
+      'SELECT * FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2',
+      [query.userId, query.limit],
+    );
     return { status: 200, body: { items: rows.map(toOrder) } };
   },
 );
@@ -205,9 +235,15 @@ route(
     summary: 'Read an order',
     auth: true,
     params: OrderIdParams,
-    responses: { 200: { description: 'The order', schema: Order }, 404: { description: 'Not found', schema: ErrorBody } },
+    responses: {
+      200: { description: 'The order', schema: Order },
+      404: { description: 'Not found', schema: ErrorBody },
+    },
   },
-  async ({ params, user }) => ({ status: 200, body: toOrder(await ownedOrder(params.id, user!.id)) }),
+  async ({ params, user }) => ({
+    status: 200,
+    body: toOrder(await ownedOrder(params.id, user!.id)),
+  }),
 );
 
 route(
@@ -239,7 +275,8 @@ route(
   {
     method: 'delete',
     path: '/api/v1/orders/:id',
-    summary: 'Cancel an order (refund and stock release follow, guaranteed by the saga); not possible once shipped',
+    summary:
+      'Cancel an order (refund and stock release follow, guaranteed by the saga); not possible once shipped',
     auth: true,
     params: OrderIdParams,
     responses: {
@@ -250,8 +287,10 @@ route(
   },
   async ({ params, user }) => {
     const order = await ownedOrder(params.id, user!.id);
-    if (order.status === 'PENDING') throw conflict('order is still being placed; retry shortly', 'order_pending');
-    if (order.status === 'CONFIRMED') await within(saga.requestCancel(order.id), config.SAGA_RESPONSE_WAIT_MS);
+    if (order.status === 'PENDING')
+      throw conflict('order is still being placed; retry shortly', 'order_pending');
+    if (order.status === 'CONFIRMED')
+      await within(saga.requestCancel(order.id), config.SAGA_RESPONSE_WAIT_MS);
     const now = (await findOrder(db, order.id))!;
     if (now.status === 'SHIPPED') throw conflict('order already shipped', 'order_shipped');
     return { status: 200, body: toOrder(now) };

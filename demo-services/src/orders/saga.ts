@@ -8,7 +8,14 @@ import type { ServiceClient } from '../platform/resilience/client.js';
 import { certainlyNotSent, UpstreamStatusError } from '../platform/resilience/policy.js';
 import type { OutboxRelay } from '../platform/messaging/outbox.js';
 import { enqueueEvent } from '../platform/messaging/outbox.js';
-import { log, metrics, spanEvent, SpanKind, tracer, SpanStatusCode } from '../platform/telemetry/index.js';
+import {
+  log,
+  metrics,
+  spanEvent,
+  SpanKind,
+  tracer,
+  SpanStatusCode,
+} from '../platform/telemetry/index.js';
 import type { OrderRow } from './repository.js';
 
 type Step = 'RESERVE' | 'CHARGE' | 'CONFIRM' | 'COMPENSATE' | 'DONE';
@@ -21,8 +28,16 @@ interface SagaRow {
   failure_reason: string | null;
 }
 
-const outcomes = metrics.counter({ name: 'saga_outcomes_total', help: 'Finished order sagas by outcome', labelNames: ['outcome'] });
-const compensations = metrics.counter({ name: 'saga_compensations_total', help: 'Compensation steps run', labelNames: ['step'] });
+const outcomes = metrics.counter({
+  name: 'saga_outcomes_total',
+  help: 'Finished order sagas by outcome',
+  labelNames: ['outcome'],
+});
+const compensations = metrics.counter({
+  name: 'saga_compensations_total',
+  help: 'Compensation steps run',
+  labelNames: ['step'],
+});
 for (const outcome of ['confirmed', 'cancelled']) outcomes.inc({ outcome }, 0);
 for (const step of ['release_inventory', 'refund_payment']) compensations.inc({ step }, 0);
 
@@ -57,7 +72,9 @@ export class SagaOrchestrator {
 
   private async drive(orderId: string): Promise<void> {
     for (let guard = 0; guard < 10 && !this.stopped; guard++) {
-      const { rows } = await this.db.query<SagaRow & Pick<OrderRow, 'user_id' | 'items' | 'total_cents'>>(
+      const { rows } = await this.db.query<
+        SagaRow & Pick<OrderRow, 'user_id' | 'items' | 'total_cents'>
+      >(
         `SELECT s.*, o.user_id, o.items, o.total_cents FROM sagas s JOIN orders o ON o.id = s.order_id WHERE s.order_id = $1`,
         [orderId],
       );
@@ -82,23 +99,35 @@ export class SagaOrchestrator {
   }
 
   /** Executes the saga's current step; false when it cannot progress now (retried later). */
-  private async step(saga: SagaRow & Pick<OrderRow, 'user_id' | 'items' | 'total_cents'>): Promise<boolean> {
+  private async step(
+    saga: SagaRow & Pick<OrderRow, 'user_id' | 'items' | 'total_cents'>,
+  ): Promise<boolean> {
     const orderId = saga.order_id;
     switch (saga.step) {
       case 'RESERVE': {
         try {
-          const res = await this.inventory.request<{ totalCents: number; message?: string }>('POST', '/internal/reservations', {
-            body: { orderId, items: saga.items },
-            idempotent: true, // idempotent per order id
-          });
+          const res = await this.inventory.request<{ totalCents: number; message?: string }>(
+            'POST',
+            '/internal/reservations',
+            {
+              body: { orderId, items: saga.items },
+              idempotent: true, // idempotent per order id
+            },
+          );
           if (res.status < 300) {
             await this.transition(orderId, 'CHARGE', { total: res.body.totalCents });
             return true;
           }
           // A definite "no" from inventory: nothing was reserved.
-          return this.fail(orderId, `inventory: ${describe(res.body)}`, { release: false, refund: false });
+          return this.fail(orderId, `inventory: ${describe(res.body)}`, {
+            release: false,
+            refund: false,
+          });
         } catch (err) {
-          return this.fail(orderId, `inventory unavailable: ${errorText(err)}`, { release: !certainlyNotSent(err), refund: false });
+          return this.fail(orderId, `inventory unavailable: ${errorText(err)}`, {
+            release: !certainlyNotSent(err),
+            refund: false,
+          });
         }
       }
       case 'CHARGE': {
@@ -111,10 +140,16 @@ export class SagaOrchestrator {
             await this.transition(orderId, 'CONFIRM');
             return true;
           }
-          return this.fail(orderId, `payment declined: ${describe(res.body)}`, { release: true, refund: false });
+          return this.fail(orderId, `payment declined: ${describe(res.body)}`, {
+            release: true,
+            refund: false,
+          });
         } catch (err) {
           // A timeout may have charged: refund to be sure. A refused connection or an open breaker did not.
-          return this.fail(orderId, `payment failed: ${errorText(err)}`, { release: true, refund: !certainlyNotSent(err) });
+          return this.fail(orderId, `payment failed: ${errorText(err)}`, {
+            release: true,
+            refund: !certainlyNotSent(err),
+          });
         }
       }
       case 'CONFIRM': {
@@ -131,7 +166,9 @@ export class SagaOrchestrator {
               totalCents: rows[0].total_cents,
             });
           }
-          await tx.query(`UPDATE sagas SET step = 'DONE', updated_at = now() WHERE order_id = $1`, [orderId]);
+          await tx.query(`UPDATE sagas SET step = 'DONE', updated_at = now() WHERE order_id = $1`, [
+            orderId,
+          ]);
         });
         this.relay.notify();
         outcomes.inc({ outcome: 'confirmed' });
@@ -140,14 +177,32 @@ export class SagaOrchestrator {
       }
       case 'COMPENSATE': {
         if (saga.refund_needed) {
-          if (!(await this.compensate(orderId, 'refund_payment', () => this.payments.request('POST', `/internal/payments/${orderId}/refund`, { compensation: true }))))
+          if (
+            !(await this.compensate(orderId, 'refund_payment', () =>
+              this.payments.request('POST', `/internal/payments/${orderId}/refund`, {
+                compensation: true,
+              }),
+            ))
+          )
             return false;
-          await this.db.query('UPDATE sagas SET refund_needed = false, updated_at = now() WHERE order_id = $1', [orderId]);
+          await this.db.query(
+            'UPDATE sagas SET refund_needed = false, updated_at = now() WHERE order_id = $1',
+            [orderId],
+          );
         }
         if (saga.release_needed) {
-          if (!(await this.compensate(orderId, 'release_inventory', () => this.inventory.request('POST', `/internal/reservations/${orderId}/release`, { compensation: true }))))
+          if (
+            !(await this.compensate(orderId, 'release_inventory', () =>
+              this.inventory.request('POST', `/internal/reservations/${orderId}/release`, {
+                compensation: true,
+              }),
+            ))
+          )
             return false;
-          await this.db.query('UPDATE sagas SET release_needed = false, updated_at = now() WHERE order_id = $1', [orderId]);
+          await this.db.query(
+            'UPDATE sagas SET release_needed = false, updated_at = now() WHERE order_id = $1',
+            [orderId],
+          );
         }
         await withTransaction(this.db, async (tx) => {
           const { rows } = await tx.query<OrderRow>(
@@ -156,9 +211,15 @@ export class SagaOrchestrator {
             [orderId, saga.failure_reason ?? 'cancelled'],
           );
           if (rows[0]) {
-            await enqueueEvent(tx, 'order.cancelled', orderId, { orderId, userId: rows[0].user_id, reason: rows[0].cancel_reason });
+            await enqueueEvent(tx, 'order.cancelled', orderId, {
+              orderId,
+              userId: rows[0].user_id,
+              reason: rows[0].cancel_reason,
+            });
           }
-          await tx.query(`UPDATE sagas SET step = 'DONE', updated_at = now() WHERE order_id = $1`, [orderId]);
+          await tx.query(`UPDATE sagas SET step = 'DONE', updated_at = now() WHERE order_id = $1`, [
+            orderId,
+          ]);
         });
         this.relay.notify();
         outcomes.inc({ outcome: 'cancelled' });
@@ -170,10 +231,15 @@ export class SagaOrchestrator {
     }
   }
 
-  private async compensate(orderId: string, step: 'refund_payment' | 'release_inventory', call: () => Promise<{ status: number; body: unknown }>): Promise<boolean> {
+  private async compensate(
+    orderId: string,
+    step: 'refund_payment' | 'release_inventory',
+    call: () => Promise<{ status: number; body: unknown }>,
+  ): Promise<boolean> {
     try {
       const res = await call();
-      if (res.status >= 300) throw new Error(`${step} answered ${res.status}: ${describe(res.body)}`);
+      if (res.status >= 300)
+        throw new Error(`${step} answered ${res.status}: ${describe(res.body)}`);
       compensations.inc({ step });
       spanEvent('saga.compensated', { step });
       return true;
@@ -183,9 +249,17 @@ export class SagaOrchestrator {
     }
   }
 
-  private async transition(orderId: string, step: Step, extra: { total?: number } = {}): Promise<void> {
+  private async transition(
+    orderId: string,
+    step: Step,
+    extra: { total?: number } = {},
+  ): Promise<void> {
     await withTransaction(this.db, async (tx) => {
-      if (extra.total !== undefined) await tx.query('UPDATE orders SET total_cents = $2, updated_at = now() WHERE id = $1', [orderId, extra.total]);
+      if (extra.total !== undefined)
+        await tx.query('UPDATE orders SET total_cents = $2, updated_at = now() WHERE id = $1', [
+          orderId,
+          extra.total,
+        ]);
       await tx.query(
         `UPDATE sagas SET step = $2, lease_until = now() + $3 * interval '1 millisecond', updated_at = now() WHERE order_id = $1`,
         [orderId, step, this.settings.leaseMs],
@@ -194,7 +268,11 @@ export class SagaOrchestrator {
     spanEvent('saga.step', { 'saga.step': step });
   }
 
-  private async fail(orderId: string, reason: string, needs: { release: boolean; refund: boolean }): Promise<boolean> {
+  private async fail(
+    orderId: string,
+    reason: string,
+    needs: { release: boolean; refund: boolean },
+  ): Promise<boolean> {
     log.warn({ orderId, reason }, 'saga step failed, compensating');
     spanEvent('saga.failed', { reason });
     await this.db.query(
@@ -225,7 +303,11 @@ export class SagaOrchestrator {
          WHERE order_id = $1`,
         [orderId, this.settings.leaseMs],
       );
-      await enqueueEvent(tx, 'order.cancelled', orderId, { orderId, userId: rows[0].user_id, reason: 'cancelled by customer' });
+      await enqueueEvent(tx, 'order.cancelled', orderId, {
+        orderId,
+        userId: rows[0].user_id,
+        reason: 'cancelled by customer',
+      });
       return true;
     });
     if (cancelled) {
@@ -256,7 +338,8 @@ export class SagaOrchestrator {
       } catch (err) {
         log.warn({ err: errorText(err) }, 'saga recovery scan failed');
       }
-      if (!this.stopped) this.recoveryTimer = setTimeout(() => void tick(), this.settings.recoveryIntervalMs);
+      if (!this.stopped)
+        this.recoveryTimer = setTimeout(() => void tick(), this.settings.recoveryIntervalMs);
     };
     this.recoveryTimer = setTimeout(() => void tick(), this.settings.recoveryIntervalMs);
   }
@@ -270,12 +353,13 @@ export class SagaOrchestrator {
 }
 
 function describe(body: unknown): string {
-  if (body && typeof body === 'object' && 'message' in body) return String((body).message);
+  if (body && typeof body === 'object' && 'message' in body) return String(body.message);
   return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof UpstreamStatusError) return `${err.dependency} answered ${err.status}: ${describe(err.body)}`;
+  if (err instanceof UpstreamStatusError)
+    return `${err.dependency} answered ${err.status}: ${describe(err.body)}`;
   const e = err as { message?: string; cause?: { code?: string } };
   return [e?.message ?? String(err), e?.cause?.code].filter(Boolean).join(' ');
 }

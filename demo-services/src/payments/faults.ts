@@ -10,8 +10,14 @@ export const Faults = z.object({
 export const FaultsUpdate = Faults.partial();
 export type Faults = z.infer<typeof Faults>;
 
-const errorRateGauge = metrics.gauge({ name: 'payments_fault_error_rate', help: 'Injected payment error rate (0..1)' });
-const latencyGauge = metrics.gauge({ name: 'payments_fault_latency_seconds', help: 'Injected payment latency in seconds' });
+const errorRateGauge = metrics.gauge({
+  name: 'payments_fault_error_rate',
+  help: 'Injected payment error rate (0..1)',
+});
+const latencyGauge = metrics.gauge({
+  name: 'payments_fault_latency_seconds',
+  help: 'Injected payment latency in seconds',
+});
 
 export class FaultInjector {
   private current: Faults;

@@ -31,9 +31,17 @@ interface PaymentRow {
   amount_cents: number;
   status: 'CHARGED' | 'REFUNDED' | 'VOIDED';
 }
-const toPayment = (r: PaymentRow) => ({ orderId: r.order_id, userId: r.user_id, amountCents: r.amount_cents, status: r.status });
+const toPayment = (r: PaymentRow) => ({
+  orderId: r.order_id,
+  userId: r.user_id,
+  amountCents: r.amount_cents,
+  status: r.status,
+});
 
-const faults = new FaultInjector({ errorRate: config.PAYMENTS_ERROR_RATE, latencyMs: config.PAYMENTS_LATENCY_MS });
+const faults = new FaultInjector({
+  errorRate: config.PAYMENTS_ERROR_RATE,
+  latencyMs: config.PAYMENTS_LATENCY_MS,
+});
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
 const db = createPool(config.DATABASE_URL);
@@ -50,7 +58,11 @@ const { app, route, finish, idle } = createHttpApp({
 const digest = (s: string) => createHash('sha256').update(s).digest();
 function requireAdmin(authorization: string | undefined): void {
   const presented = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (!config.ADMIN_TOKEN || !presented || !timingSafeEqual(digest(presented), digest(config.ADMIN_TOKEN)))
+  if (
+    !config.ADMIN_TOKEN ||
+    !presented ||
+    !timingSafeEqual(digest(presented), digest(config.ADMIN_TOKEN))
+  )
     throw unauthorized('admin token required');
 }
 
@@ -60,7 +72,10 @@ route(
     path: '/admin/faults',
     summary: 'Current fault injection settings',
     tags: ['admin'],
-    responses: { 200: { description: 'Faults', schema: Faults }, 401: { description: 'Admin token required', schema: ErrorBody } },
+    responses: {
+      200: { description: 'Faults', schema: Faults },
+      401: { description: 'Admin token required', schema: ErrorBody },
+    },
   },
   async ({ req }) => {
     requireAdmin(req.headers.authorization);
@@ -75,7 +90,10 @@ route(
     summary: 'Change fault injection at runtime',
     tags: ['admin'],
     body: FaultsUpdate,
-    responses: { 200: { description: 'Faults now in effect', schema: Faults }, 401: { description: 'Admin token required', schema: ErrorBody } },
+    responses: {
+      200: { description: 'Faults now in effect', schema: Faults },
+      401: { description: 'Admin token required', schema: ErrorBody },
+    },
   },
   async ({ req, body }) => {
     requireAdmin(req.headers.authorization);
@@ -92,10 +110,16 @@ route(
     summary: "Read an order's payment (owner only)",
     auth: true,
     query: PaymentQuery,
-    responses: { 200: { description: 'The payment', schema: Payment }, 404: { description: 'No payment for this order', schema: ErrorBody } },
+    responses: {
+      200: { description: 'The payment', schema: Payment },
+      404: { description: 'No payment for this order', schema: ErrorBody },
+    },
   },
   async ({ query, user }) => {
-    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE order_id = $1 AND user_id = $2', [query.orderId, user!.id]);
+    const { rows } = await db.query<PaymentRow>(
+      'SELECT * FROM payments WHERE order_id = $1 AND user_id = $2',
+      [query.orderId, user!.id],
+    );
     if (!rows[0]) throw notFound('no payment for this order');
     return { status: 200, body: toPayment(rows[0]) };
   },
@@ -119,14 +143,24 @@ route(
     await faults.delay();
     return withTransaction(db, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [body.orderId]);
-      const existing = await tx.query<PaymentRow>('SELECT * FROM payments WHERE order_id = $1', [body.orderId]);
+      const existing = await tx.query<PaymentRow>('SELECT * FROM payments WHERE order_id = $1', [
+        body.orderId,
+      ]);
       if (existing.rows[0]) {
-        if (existing.rows[0].status !== 'CHARGED') throw conflict(`payment already ${existing.rows[0].status.toLowerCase()}`, 'payment_closed');
+        if (existing.rows[0].status !== 'CHARGED')
+          throw conflict(
+            `payment already ${existing.rows[0].status.toLowerCase()}`,
+            'payment_closed',
+          );
         return { status: 200, body: toPayment(existing.rows[0]) };
       }
       if (faults.shouldFail()) {
         log.warn({ orderId: body.orderId }, 'injected payment failure');
-        throw new HttpError(503, 'payment_provider_unavailable', 'payment provider failed (injected fault)');
+        throw new HttpError(
+          503,
+          'payment_provider_unavailable',
+          'payment provider failed (injected fault)',
+        );
       }
       const { rows } = await tx.query<PaymentRow>(
         `INSERT INTO payments (order_id, user_id, amount_cents, status) VALUES ($1, $2, $3, 'CHARGED') RETURNING *`,

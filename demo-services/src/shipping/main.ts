@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { amqpConfig, baseConfig, databaseUrl, jwtConfig, loadConfig, millis, port } from '../platform/config/index.js';
+import {
+  amqpConfig,
+  baseConfig,
+  databaseUrl,
+  jwtConfig,
+  loadConfig,
+  millis,
+  port,
+} from '../platform/config/index.js';
 import { createPool } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
@@ -48,7 +56,13 @@ interface ShipmentRow {
   status: string;
   created_at: Date;
 }
-const toShipment = (r: ShipmentRow) => ({ id: r.id, orderId: r.order_id, trackingNumber: r.tracking_number, status: r.status, createdAt: r.created_at.toISOString() });
+const toShipment = (r: ShipmentRow) => ({
+  id: r.id,
+  orderId: r.order_id,
+  trackingNumber: r.tracking_number,
+  status: r.status,
+  createdAt: r.created_at.toISOString(),
+});
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
@@ -76,7 +90,11 @@ const confirmed = new Consumer(broker, {
       [id, event.orderId, event.userId, tracking],
     );
     if (!rows[0]) return;
-    await enqueueEvent(tx, 'order.shipped', event.orderId, { orderId: event.orderId, shipmentId: id, trackingNumber: tracking });
+    await enqueueEvent(tx, 'order.shipped', event.orderId, {
+      orderId: event.orderId,
+      shipmentId: id,
+      trackingNumber: tracking,
+    });
     log.info({ orderId: event.orderId, shipmentId: id }, 'shipment created');
   },
 });
@@ -117,10 +135,16 @@ route(
     summary: "An order's shipment (owner only)",
     auth: true,
     query: z.object({ orderId: z.uuid() }),
-    responses: { 200: { description: 'The shipment', schema: Shipment }, 404: { description: 'Not shipped (yet)', schema: ErrorBody } },
+    responses: {
+      200: { description: 'The shipment', schema: Shipment },
+      404: { description: 'Not shipped (yet)', schema: ErrorBody },
+    },
   },
   async ({ query, user }) => {
-    const { rows } = await db.query<ShipmentRow>('SELECT * FROM shipments WHERE order_id = $1 AND user_id = $2', [query.orderId, user!.id]);
+    const { rows } = await db.query<ShipmentRow>(
+      'SELECT * FROM shipments WHERE order_id = $1 AND user_id = $2',
+      [query.orderId, user!.id],
+    );
     if (!rows[0]) throw notFound('no shipment for this order');
     return { status: 200, body: toShipment(rows[0]) };
   },

@@ -1,7 +1,14 @@
 // users: registration, login issuing JWTs, password hashing. Owns the `users` database.
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { baseConfig, databaseUrl, jwtConfig, loadConfig, port, positiveInt } from '../platform/config/index.js';
+import {
+  baseConfig,
+  databaseUrl,
+  jwtConfig,
+  loadConfig,
+  port,
+  positiveInt,
+} from '../platform/config/index.js';
 import { createPool, isUniqueViolation } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
@@ -27,7 +34,12 @@ interface UserRow {
   password_hash: string;
   created_at: Date;
 }
-const toUser = (row: UserRow) => ({ id: row.id, email: row.email, name: row.name, createdAt: row.created_at.toISOString() });
+const toUser = (row: UserRow) => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  createdAt: row.created_at.toISOString(),
+});
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
@@ -49,7 +61,10 @@ route(
     path: '/api/v1/users',
     summary: 'Register a user',
     body: RegisterBody,
-    responses: { 201: { description: 'Registered', schema: User }, 409: { description: 'Email already registered', schema: ErrorBody } },
+    responses: {
+      201: { description: 'Registered', schema: User },
+      409: { description: 'Email already registered', schema: ErrorBody },
+    },
   },
   async ({ body }) => {
     const hash = await hashPassword(body.password);
@@ -74,10 +89,15 @@ route(
     path: '/api/v1/auth/login',
     summary: 'Exchange email and password for a JWT',
     body: LoginBody,
-    responses: { 200: { description: 'Token issued', schema: Token }, 401: { description: 'Wrong credentials', schema: ErrorBody } },
+    responses: {
+      200: { description: 'Token issued', schema: Token },
+      401: { description: 'Wrong credentials', schema: ErrorBody },
+    },
   },
   async ({ body }) => {
-    const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE lower(email) = lower($1)', [body.email]);
+    const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE lower(email) = lower($1)', [
+      body.email,
+    ]);
     const row = rows[0];
     const ok = await verifyPassword(body.password, row?.password_hash ?? DUMMY_HASH);
     if (!row || !ok) {

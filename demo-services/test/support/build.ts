@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = fileURLToPath(new URL('../../..', import.meta.url));
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  if (!existsSync(`${root}/sdk/dist/register.js`)) execFileSync(npm, ['run', 'build', '-w', 'sdk'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(`${root}/sdk/dist/register.js`))
+    execFileSync(npm, ['run', 'build', '-w', 'sdk'], { cwd: root, stdio: 'inherit' });
   execFileSync(npm, ['run', 'build', '-w', 'demo-services'], { cwd: root, stdio: 'inherit' });
 }

@@ -18,7 +18,8 @@ interface OtlpTraces {
   }[];
 }
 
-const toHex = (id: string) => (/^[0-9a-f]+$/i.test(id) ? id.toLowerCase() : Buffer.from(id, 'base64').toString('hex'));
+const toHex = (id: string) =>
+  /^[0-9a-f]+$/i.test(id) ? id.toLowerCase() : Buffer.from(id, 'base64').toString('hex');
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -30,7 +31,10 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        if (req.url?.endsWith('/v1/traces') && (req.headers['content-type'] ?? '').includes('json')) {
+        if (
+          req.url?.endsWith('/v1/traces') &&
+          (req.headers['content-type'] ?? '').includes('json')
+        ) {
           try {
             this.record(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraces);
           } catch {
@@ -47,10 +51,18 @@ export class OtlpReceiver {
 
   private record(body: OtlpTraces): void {
     for (const rs of body.resourceSpans ?? []) {
-      const service = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? 'unknown';
+      const service =
+        rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ??
+        'unknown';
       for (const ss of rs.scopeSpans ?? [])
         for (const s of ss.spans ?? [])
-          this.spans.push({ service, traceId: toHex(s.traceId), spanId: toHex(s.spanId), name: s.name, kind: s.kind ?? 0 });
+          this.spans.push({
+            service,
+            traceId: toHex(s.traceId),
+            spanId: toHex(s.spanId),
+            name: s.name,
+            kind: s.kind ?? 0,
+          });
     }
   }
 

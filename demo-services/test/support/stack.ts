@@ -8,7 +8,12 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { bootstrapDatabases, bootstrapTopology, dropDatabases, dropTopology } from '../../src/platform/bootstrap/index.js';
+import {
+  bootstrapDatabases,
+  bootstrapTopology,
+  dropDatabases,
+  dropTopology,
+} from '../../src/platform/bootstrap/index.js';
 import {
   SERVICES,
   launchService,
@@ -21,12 +26,14 @@ import {
 import { OtlpReceiver } from './otlp-receiver.js';
 import { TcpProxy } from './tcp-proxy.js';
 
-export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL =
+  process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN_TOKEN = 'test-admin-token';
 
-const HOW_TO_START = 'start the local backends with `bash .ci/services.sh` (PostgreSQL 5432, Redis 6379, RabbitMQ 5672)';
+const HOW_TO_START =
+  'start the local backends with `bash .ci/services.sh` (PostgreSQL 5432, Redis 6379, RabbitMQ 5672)';
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -52,7 +59,8 @@ export async function requireBackends(): Promise<void> {
   ] as const) {
     const u = new URL(url);
     const port = Number(u.port || { 'postgres:': 5432, 'amqp:': 5672, 'redis:': 6379 }[u.protocol]);
-    if (!(await reachable(u.hostname, port))) throw new Error(`${name} is not reachable at ${u.hostname}:${port}: ${HOW_TO_START}`);
+    if (!(await reachable(u.hostname, port)))
+      throw new Error(`${name} is not reachable at ${u.hostname}:${port}: ${HOW_TO_START}`);
   }
 }
 
@@ -174,12 +182,16 @@ export class TestStack {
   private launch(service: ServiceName, env: Record<string, string> = {}): ServiceProcess {
     const lines = this.logs.get(service) ?? [];
     this.logs.set(service, lines);
-    const proc = launchService(service, { ...serviceEnvironment(service, this.settings), ...env }, {
-      onLine: (line) => {
-        lines.push(line);
-        if (lines.length > 2000) lines.shift();
+    const proc = launchService(
+      service,
+      { ...serviceEnvironment(service, this.settings), ...env },
+      {
+        onLine: (line) => {
+          lines.push(line);
+          if (lines.length > 2000) lines.shift();
+        },
       },
-    });
+    );
     this.processes.set(service, proc);
     return proc;
   }
@@ -189,7 +201,9 @@ export class TestStack {
     try {
       await waitUntilReady(`${this.url(service)}/readyz`, this.processes.get(service), 60_000);
     } catch (err) {
-      throw new Error(`${service}: ${(err as Error).message}\n${this.tail(service, 15)}`, { cause: err });
+      throw new Error(`${service}: ${(err as Error).message}\n${this.tail(service, 15)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -207,7 +221,10 @@ export class TestStack {
   }
 
   /** An additional process with this stack's environment plus overrides (e.g. a second gateway). */
-  async launchExtra(service: ServiceName, env: Record<string, string>): Promise<{ url: string; process: ServiceProcess }> {
+  async launchExtra(
+    service: ServiceName,
+    env: Record<string, string>,
+  ): Promise<{ url: string; process: ServiceProcess }> {
     const port = await freePort();
     const proc = launchService(service, {
       ...serviceEnvironment(service, this.settings),
@@ -235,7 +252,13 @@ export class TestStack {
   async api<T = any>(
     method: string,
     path: string,
-    options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; base?: string } = {},
+    options: {
+      token?: string;
+      body?: unknown;
+      raw?: string;
+      headers?: Record<string, string>;
+      base?: string;
+    } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -255,14 +278,24 @@ export class TestStack {
 
   async register(name = 'Test User'): Promise<TestUser> {
     const email = `${randomBytes(6).toString('hex')}@example.test`;
-    const created = await this.api('POST', '/api/v1/users', { body: { email, password: 'correct horse battery', name } });
-    if (created.status !== 201) throw new Error(`register failed: ${created.status} ${JSON.stringify(created.body)}`);
-    const login = await this.api('POST', '/api/v1/auth/login', { body: { email, password: 'correct horse battery' } });
-    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+    const created = await this.api('POST', '/api/v1/users', {
+      body: { email, password: 'correct horse battery', name },
+    });
+    if (created.status !== 201)
+      throw new Error(`register failed: ${created.status} ${JSON.stringify(created.body)}`);
+    const login = await this.api('POST', '/api/v1/auth/login', {
+      body: { email, password: 'correct horse battery' },
+    });
+    if (login.status !== 200)
+      throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
     return { id: created.body.id as string, email, token: login.body.token as string };
   }
 
-  async waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 20_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
@@ -274,28 +307,48 @@ export class TestStack {
       }
       await new Promise((r) => setTimeout(r, 150));
     }
-    throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    throw new Error(
+      `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+    );
   }
 
-  async waitForOrderStatus(user: TestUser, orderId: string, statuses: string[], timeoutMs = 20_000): Promise<any> {
-    return this.waitFor(`order ${orderId} in ${statuses.join('/')}`, async () => {
-      const res = await this.api('GET', `/api/v1/orders/${orderId}`, { token: user.token });
-      return res.status === 200 && statuses.includes(res.body.status) ? res.body : undefined;
-    }, timeoutMs);
+  async waitForOrderStatus(
+    user: TestUser,
+    orderId: string,
+    statuses: string[],
+    timeoutMs = 20_000,
+  ): Promise<any> {
+    return this.waitFor(
+      `order ${orderId} in ${statuses.join('/')}`,
+      async () => {
+        const res = await this.api('GET', `/api/v1/orders/${orderId}`, { token: user.token });
+        return res.status === 200 && statuses.includes(res.body.status) ? res.body : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   async setFaults(faults: { errorRate?: number; latencyMs?: number }): Promise<void> {
-    const res = await this.api('PUT', '/admin/faults', { base: this.url('payments'), body: faults, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await this.api('PUT', '/admin/faults', {
+      base: this.url('payments'),
+      body: faults,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     if (res.status !== 200) throw new Error(`setting faults failed: ${res.status}`);
   }
 
   /** A sample from a service's Prometheus endpoint (served by the SDK); undefined if absent. */
-  async metric(service: ServiceName, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  async metric(
+    service: ServiceName,
+    name: string,
+    labels: Record<string, string> = {},
+  ): Promise<number | undefined> {
     const res = await fetch(`http://127.0.0.1:${this.settings.metricsPorts[service]}/metrics`);
     const text = await res.text();
     for (const line of text.split('\n')) {
       if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-      if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ')[1]);
+      if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+        return Number(line.split(' ')[1]);
     }
     return undefined;
   }

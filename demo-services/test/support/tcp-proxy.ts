@@ -35,7 +35,9 @@ export class TcpProxy {
   /** Refuses new connections and cuts the open ones: the broker is "down" for the proxied service. */
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
     this.server = undefined;
   }
 

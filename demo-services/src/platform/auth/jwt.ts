@@ -38,14 +38,16 @@ export function createTokenService(settings: TokenSettings, ttlSeconds = 3600) {
     async verify(authorization: string | undefined): Promise<Principal> {
       if (!authorization) throw new TokenError('missing bearer token', 'missing');
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-      if (!match?.[1]) throw new TokenError('authorization header must be "Bearer <token>"', 'malformed');
+      if (!match?.[1])
+        throw new TokenError('authorization header must be "Bearer <token>"', 'malformed');
       try {
         const { payload } = await jwtVerify(match[1], key, {
           issuer: settings.JWT_ISSUER,
           audience: settings.JWT_AUDIENCE,
           algorithms: ['HS256'],
         });
-        if (typeof payload.sub !== 'string') throw new TokenError('token has no subject', 'invalid');
+        if (typeof payload.sub !== 'string')
+          throw new TokenError('token has no subject', 'invalid');
         return { id: payload.sub, email: typeof payload.email === 'string' ? payload.email : '' };
       } catch (err) {
         if (err instanceof TokenError) throw err;

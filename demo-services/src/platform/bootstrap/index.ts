@@ -5,7 +5,13 @@ import pg from 'pg';
 import amqp from 'amqplib';
 import { assertTopology, deleteTopology } from '../messaging/topology.js';
 
-export const SERVICES_WITH_DATABASE = ['users', 'orders', 'payments', 'inventory', 'shipping'] as const;
+export const SERVICES_WITH_DATABASE = [
+  'users',
+  'orders',
+  'payments',
+  'inventory',
+  'shipping',
+] as const;
 export type ServiceWithDatabase = (typeof SERVICES_WITH_DATABASE)[number];
 
 export interface BootstrapOptions {
@@ -21,7 +27,9 @@ const ident = (name: string) => {
 };
 
 /** Creates missing roles and databases; returns each service's DATABASE_URL. */
-export async function bootstrapDatabases(options: BootstrapOptions): Promise<Record<ServiceWithDatabase, string>> {
+export async function bootstrapDatabases(
+  options: BootstrapOptions,
+): Promise<Record<ServiceWithDatabase, string>> {
   const prefix = options.prefix ?? '';
   const admin = new pg.Client({ connectionString: options.adminUrl });
   await admin.connect();
@@ -32,11 +40,15 @@ export async function bootstrapDatabases(options: BootstrapOptions): Promise<Rec
       // Development credentials: the role's password is its name. Production sets DATABASE_URL.
       const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
       if (role.rowCount === 0) {
-        await admin.query(`CREATE ROLE ${ident(name)} LOGIN PASSWORD '${name}'`).catch(ignoreDuplicate);
+        await admin
+          .query(`CREATE ROLE ${ident(name)} LOGIN PASSWORD '${name}'`)
+          .catch(ignoreDuplicate);
       }
       const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (db.rowCount === 0) {
-        await admin.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)}`).catch(ignoreDuplicate);
+        await admin
+          .query(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)}`)
+          .catch(ignoreDuplicate);
       }
       const u = new URL(options.adminUrl);
       u.username = name;

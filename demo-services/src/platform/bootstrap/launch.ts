@@ -4,7 +4,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-export const SERVICES = ['users', 'inventory', 'payments', 'orders', 'shipping', 'gateway'] as const;
+export const SERVICES = [
+  'users',
+  'inventory',
+  'payments',
+  'orders',
+  'shipping',
+  'gateway',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export const DEFAULT_PORTS: Record<ServiceName, number> = {
@@ -65,7 +72,8 @@ export function serviceEnvironment(service: ServiceName, s: StackSettings): Reco
   }
   if (service === 'payments') env.ADMIN_TOKEN = s.adminToken;
   if (service === 'gateway') {
-    for (const name of SERVICES) if (name !== 'gateway') env[`${name.toUpperCase()}_URL`] = urlOf(name);
+    for (const name of SERVICES)
+      if (name !== 'gateway') env[`${name.toUpperCase()}_URL`] = urlOf(name);
     env.REDIS_URL = s.redisUrl;
     env.RATE_LIMIT_KEY_PREFIX = s.rateLimitKeyPrefix;
   }
@@ -73,7 +81,8 @@ export function serviceEnvironment(service: ServiceName, s: StackSettings): Reco
 }
 
 /** demo-services/dist, whether this module runs from src (tests) or from dist. */
-export const distDirectory = (): string => fileURLToPath(new URL('../../../dist/', import.meta.url));
+export const distDirectory = (): string =>
+  fileURLToPath(new URL('../../../dist/', import.meta.url));
 
 export interface LaunchOptions {
   /** Receives every output line (stdout and stderr). */
@@ -140,16 +149,25 @@ export class ServiceProcess {
   }
 }
 
-export function launchService(service: ServiceName | 'loadgen', env: Record<string, string>, options: LaunchOptions = {}): ServiceProcess {
+export function launchService(
+  service: ServiceName | 'loadgen',
+  env: Record<string, string>,
+  options: LaunchOptions = {},
+): ServiceProcess {
   return new ServiceProcess(service, join(distDirectory(), service, 'main.js'), env, options);
 }
 
 /** Polls a URL until it answers 200 (or the process exits, or the deadline passes). */
-export async function waitUntilReady(url: string, proc: ServiceProcess | undefined, timeoutMs = 30_000): Promise<void> {
+export async function waitUntilReady(
+  url: string,
+  proc: ServiceProcess | undefined,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (proc && !proc.running) throw new Error(`${proc.name} exited before becoming ready (${url})`);
+    if (proc && !proc.running)
+      throw new Error(`${proc.name} exited before becoming ready (${url})`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) return;

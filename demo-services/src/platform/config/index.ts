@@ -2,7 +2,8 @@
 // value names itself and the process exits non-zero, instead of failing later at the first request.
 import { z } from 'zod';
 
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
 export const millis = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 export const url = (fallback: string) => z.url().default(fallback);
@@ -27,7 +28,10 @@ export const upstreamConfig = {
 };
 
 export const jwtConfig = {
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default('dev-only-secret-change-me-0123456789abcdef'),
+  JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .default('dev-only-secret-change-me-0123456789abcdef'),
   JWT_ISSUER: z.string().default('o11y-users'),
   JWT_AUDIENCE: z.string().default('o11y'),
 };
@@ -35,7 +39,10 @@ export const jwtConfig = {
 export const amqpConfig = {
   AMQP_URL: url('amqp://guest:guest@localhost:5672'),
   // Prefix for the exchange and queue names: lets several stacks share one broker (tests, demos).
-  AMQP_PREFIX: z.string().regex(/^[a-z0-9._-]*$/i, 'letters, digits, dot, dash, underscore').default(''),
+  AMQP_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/i, 'letters, digits, dot, dash, underscore')
+    .default(''),
 };
 
 export function loadConfig<T extends z.ZodRawShape>(
@@ -44,7 +51,9 @@ export function loadConfig<T extends z.ZodRawShape>(
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<z.ZodObject<T>> {
   // Empty variables count as unset, as a compose file with `FOO=` means "use the default".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = z.object(shape).safeParse(cleaned);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -58,4 +67,5 @@ export function loadConfig<T extends z.ZodRawShape>(
 }
 
 /** Each service has its own database and role, named after the service. */
-export const databaseUrl = (service: string) => url(`postgres://${service}:${service}@localhost:5432/${service}`);
+export const databaseUrl = (service: string) =>
+  url(`postgres://${service}:${service}@localhost:5432/${service}`);

@@ -18,7 +18,11 @@ export async function migrate(db: Db, directory: string): Promise<string[]> {
          version text PRIMARY KEY,
          applied_at timestamptz NOT NULL DEFAULT now())`,
     );
-    const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     for (const file of files) {
       if (done.has(file)) continue;
       const sql = await readFile(join(directory, file), 'utf8');

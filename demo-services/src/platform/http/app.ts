@@ -2,7 +2,11 @@
 // schemas that both validate input and generate the OpenAPI 3.1 document, health endpoints, JSON 404
 // and an error handler that never lets a client error become a 500.
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
 import { HttpError, unauthorized, validationError } from './errors.js';
 import { log, trace } from '../telemetry/index.js';
@@ -96,8 +100,13 @@ export function createHttpApp(options: HttpAppOptions) {
   // (a closed socket ends the connection, not the work the handler is doing).
   let active = 0;
   let onIdle: (() => void) | undefined;
-  const idle = () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve)));
-  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  const idle = () =>
+    active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (onIdle = resolve));
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -119,10 +128,15 @@ export function createHttpApp(options: HttpAppOptions) {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
-  if (options.bodyParser === 'raw') app.use(express.raw({ type: () => true, limit: options.bodyLimit }));
+  if (options.bodyParser === 'raw')
+    app.use(express.raw({ type: () => true, limit: options.bodyLimit }));
   else app.use(express.json({ limit: options.bodyLimit }));
 
-  function route<B extends ZodType = ZodType, Q extends ZodType = ZodType, P extends ZodType = ZodType>(
+  function route<
+    B extends ZodType = ZodType,
+    Q extends ZodType = ZodType,
+    P extends ZodType = ZodType,
+  >(
     spec: RouteSpec<B, Q, P>,
     handler: (ctx: RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<Reply>,
   ): void {
@@ -133,8 +147,16 @@ export function createHttpApp(options: HttpAppOptions) {
         ? { description: r.description, content: { 'application/json': { schema: r.schema } } }
         : { description: r.description };
     }
-    if (spec.body || spec.query || spec.params) responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } };
-    if (spec.auth) responses['401'] ??= { description: 'Missing or invalid token', content: { 'application/json': { schema: ErrorBody } } };
+    if (spec.body || spec.query || spec.params)
+      responses['400'] ??= {
+        description: 'Invalid input',
+        content: { 'application/json': { schema: ErrorBody } },
+      };
+    if (spec.auth)
+      responses['401'] ??= {
+        description: 'Missing or invalid token',
+        content: { 'application/json': { schema: ErrorBody } },
+      };
     registry.registerPath({
       method: spec.method,
       path: openapiPath,
@@ -142,7 +164,9 @@ export function createHttpApp(options: HttpAppOptions) {
       tags: spec.tags ?? [options.service],
       ...(spec.auth ? { security: [{ bearerAuth: [] }] } : {}),
       request: {
-        ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.body
+          ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } }
+          : {}),
         ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
         ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
         ...(spec.headers ? { headers: spec.headers } : {}),
@@ -153,7 +177,8 @@ export function createHttpApp(options: HttpAppOptions) {
     app[spec.method](spec.path, async (req: Request, res: Response) => {
       let user: Principal | undefined;
       if (spec.auth) {
-        if (!options.tokens) throw new Error(`route ${spec.path} needs auth but no token service is configured`);
+        if (!options.tokens)
+          throw new Error(`route ${spec.path} needs auth but no token service is configured`);
         try {
           user = await options.tokens.verify(req.headers.authorization);
         } catch (err) {
@@ -161,7 +186,11 @@ export function createHttpApp(options: HttpAppOptions) {
           throw err;
         }
       }
-      const parse = <T extends ZodType>(where: 'body' | 'query' | 'params' | 'headers', schema: T | undefined, value: unknown) => {
+      const parse = <T extends ZodType>(
+        where: 'body' | 'query' | 'params' | 'headers',
+        schema: T | undefined,
+        value: unknown,
+      ) => {
         if (!schema) return value as z.infer<T>;
         const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
         if (!result.success) throw validationError(where, result.error);
@@ -230,8 +259,10 @@ function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   const e = err as { type?: string; status?: number; message?: string };
   // body-parser errors carry a type and a status
-  if (e?.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'request body is not valid JSON');
-  if (e?.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'request body is too large');
+  if (e?.type === 'entity.parse.failed')
+    return new HttpError(400, 'invalid_json', 'request body is not valid JSON');
+  if (e?.type === 'entity.too.large')
+    return new HttpError(413, 'payload_too_large', 'request body is too large');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
     return new HttpError(415, 'unsupported_media_type', e.message ?? 'unsupported encoding');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)

@@ -21,7 +21,12 @@ export class Lifecycle {
   }
 
   /** `drain` resolves when no request handler is running any more. */
-  listen(server: Server, port: number, host: string, drain: () => Promise<void> = () => Promise.resolve()): Promise<number> {
+  listen(
+    server: Server,
+    port: number,
+    host: string,
+    drain: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<number> {
     this.onShutdown('http server', async () => {
       await closeServer(server);
       await drain();
@@ -37,7 +42,9 @@ export class Lifecycle {
 
   installSignalHandlers(): void {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
+      // `on`, not `once`: the SDK flushes on the same signal and re-raises it when no app handler is
+      // left, which would kill the process in the middle of draining.
+      process.on(signal, () => {
         void this.shutdown(signal);
       });
     }

@@ -40,7 +40,9 @@ export class BrokerConnection {
 
   private async connect(): Promise<void> {
     try {
-      const connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.name } });
+      const connection = await amqp.connect(this.url, {
+        clientProperties: { connection_name: this.name },
+      });
       connection.on('error', (err: Error) => log.warn({ err }, 'broker connection error'));
       connection.on('close', () => {
         if (this.connection !== connection) return;
@@ -55,7 +57,10 @@ export class BrokerConnection {
       for (const setup of this.setups) await setup(connection);
       log.info('connected to broker');
     } catch (err) {
-      log.warn({ err: (err as Error).message, attempt: this.attempt }, 'broker unavailable, will retry');
+      log.warn(
+        { err: (err as Error).message, attempt: this.attempt },
+        'broker unavailable, will retry',
+      );
       const stale = this.connection;
       this.connection = undefined;
       await stale?.close().catch(() => undefined);
@@ -74,7 +79,9 @@ export class BrokerConnection {
 
   /** Readiness: throws when the broker is not reachable right now. */
   check(): Promise<void> {
-    return this.connection ? Promise.resolve() : Promise.reject(new Error('not connected to broker'));
+    return this.connection
+      ? Promise.resolve()
+      : Promise.reject(new Error('not connected to broker'));
   }
 
   async close(): Promise<void> {

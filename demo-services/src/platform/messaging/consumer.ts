@@ -8,7 +8,16 @@ import { withTransaction, type Db, type Tx } from '../db/pool.js';
 import type { BrokerConnection } from './connection.js';
 import { assertTopology } from './topology.js';
 import { EventEnvelope } from './events.js';
-import { context, log, metrics, propagation, SpanKind, SpanStatusCode, trace, tracer } from '../telemetry/index.js';
+import {
+  context,
+  log,
+  metrics,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  tracer,
+} from '../telemetry/index.js';
 
 const consumed = metrics.counter({
   name: 'messages_consumed_total',
@@ -46,7 +55,8 @@ export class Consumer<T> {
     private readonly broker: BrokerConnection,
     private readonly options: ConsumerOptions<T>,
   ) {
-    for (const outcome of ['processed', 'duplicate', 'dead_lettered']) consumed.inc({ queue: options.queue, outcome }, 0);
+    for (const outcome of ['processed', 'duplicate', 'dead_lettered'])
+      consumed.inc({ queue: options.queue, outcome }, 0);
   }
 
   async start(): Promise<void> {
@@ -73,55 +83,75 @@ export class Consumer<T> {
     const { queue } = this.options;
     const parent = trace.getActiveSpan()
       ? context.active()
-      : propagation.extract(context.active(), (msg.properties.headers ?? {}));
-    await tracer.startActiveSpan(`${queue} process`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue } }, parent, async (span) => {
-      try {
-        let event: EventEnvelope;
-        let data: T;
+      : propagation.extract(context.active(), msg.properties.headers ?? {});
+    await tracer.startActiveSpan(
+      `${queue} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': queue },
+      },
+      parent,
+      async (span) => {
         try {
-          event = EventEnvelope.parse(JSON.parse(msg.content.toString('utf8')));
-          data = this.options.schema.parse(event.data);
-        } catch (err) {
-          this.deadLetter(channel, msg, `poison message: ${(err as Error).message}`);
-          return;
-        }
-        span.setAttribute('messaging.message.id', event.id);
-        try {
-          const fresh = await withTransaction(this.options.db, async (tx) => {
-            const inserted = await tx.query('INSERT INTO processed_messages (message_id, queue) VALUES ($1, $2) ON CONFLICT DO NOTHING', [event.id, queue]);
-            if (inserted.rowCount === 0) return false;
-            await this.options.handle(tx, data, event);
-            return true;
-          });
-          if (fresh) this.options.afterCommit?.();
-          channel.ack(msg);
-          this.failures.delete(event.id);
-          consumed.inc({ queue, outcome: fresh ? 'processed' : 'duplicate' });
-          log.info({ queue, messageId: event.id, type: event.type, duplicate: !fresh }, fresh ? 'message processed' : 'duplicate message ignored');
-        } catch (err) {
-          const attempts = (this.failures.get(event.id) ?? 0) + 1;
-          this.failures.set(event.id, attempts);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-          if (attempts >= (this.options.maxAttempts ?? 5)) {
-            this.failures.delete(event.id);
-            this.deadLetter(channel, msg, `failed ${attempts} times: ${(err as Error).message}`);
+          let event: EventEnvelope;
+          let data: T;
+          try {
+            event = EventEnvelope.parse(JSON.parse(msg.content.toString('utf8')));
+            data = this.options.schema.parse(event.data);
+          } catch (err) {
+            this.deadLetter(channel, msg, `poison message: ${(err as Error).message}`);
             return;
           }
-          log.warn({ err, queue, messageId: event.id, attempts }, 'message processing failed, requeueing');
-          // a short pause so a failing dependency is not hammered in a tight loop
-          await new Promise((r) => setTimeout(r, 500 * attempts));
-          channel.nack(msg, false, true);
+          span.setAttribute('messaging.message.id', event.id);
+          try {
+            const fresh = await withTransaction(this.options.db, async (tx) => {
+              const inserted = await tx.query(
+                'INSERT INTO processed_messages (message_id, queue) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+                [event.id, queue],
+              );
+              if (inserted.rowCount === 0) return false;
+              await this.options.handle(tx, data, event);
+              return true;
+            });
+            if (fresh) this.options.afterCommit?.();
+            channel.ack(msg);
+            this.failures.delete(event.id);
+            consumed.inc({ queue, outcome: fresh ? 'processed' : 'duplicate' });
+            log.info(
+              { queue, messageId: event.id, type: event.type, duplicate: !fresh },
+              fresh ? 'message processed' : 'duplicate message ignored',
+            );
+          } catch (err) {
+            const attempts = (this.failures.get(event.id) ?? 0) + 1;
+            this.failures.set(event.id, attempts);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+            if (attempts >= (this.options.maxAttempts ?? 5)) {
+              this.failures.delete(event.id);
+              this.deadLetter(channel, msg, `failed ${attempts} times: ${(err as Error).message}`);
+              return;
+            }
+            log.warn(
+              { err, queue, messageId: event.id, attempts },
+              'message processing failed, requeueing',
+            );
+            // a short pause so a failing dependency is not hammered in a tight loop
+            await new Promise((r) => setTimeout(r, 500 * attempts));
+            channel.nack(msg, false, true);
+          }
+        } finally {
+          span.end();
         }
-      } finally {
-        span.end();
-      }
-    });
+      },
+    );
   }
 
   private deadLetter(channel: Channel, msg: ConsumeMessage, reason: string): void {
     channel.nack(msg, false, false);
     consumed.inc({ queue: this.options.queue, outcome: 'dead_lettered' });
-    log.error({ queue: this.options.queue, messageId: msg.properties.messageId as unknown, reason }, 'message dead-lettered');
+    log.error(
+      { queue: this.options.queue, messageId: msg.properties.messageId as unknown, reason },
+      'message dead-lettered',
+    );
   }
 
   async stop(): Promise<void> {

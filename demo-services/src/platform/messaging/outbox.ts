@@ -36,16 +36,18 @@ const pendingGauge = metrics.gauge({
 });
 
 /** Writes an event inside the caller's transaction; it keeps the trace context of the caller. */
-export async function enqueueEvent(tx: Tx, type: string, aggregateId: string, data: Record<string, unknown>): Promise<string> {
+export async function enqueueEvent(
+  tx: Tx,
+  type: string,
+  aggregateId: string,
+  data: Record<string, unknown>,
+): Promise<string> {
   const id = randomUUID();
   const envelope = { id, type, occurredAt: new Date().toISOString(), data };
-  await tx.query('INSERT INTO outbox (id, aggregate_id, type, payload, trace_headers) VALUES ($1, $2, $3, $4, $5)', [
-    id,
-    aggregateId,
-    type,
-    JSON.stringify(envelope),
-    JSON.stringify(currentTraceHeaders()),
-  ]);
+  await tx.query(
+    'INSERT INTO outbox (id, aggregate_id, type, payload, trace_headers) VALUES ($1, $2, $3, $4, $5)',
+    [id, aggregateId, type, JSON.stringify(envelope), JSON.stringify(currentTraceHeaders())],
+  );
   return id;
 }
 
@@ -116,7 +118,9 @@ export class OutboxRelay {
   private async relayBatch(): Promise<number> {
     const client = await this.db.connect();
     try {
-      const pending = await client.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+      const pending = await client.query<{ n: string }>(
+        'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL',
+      );
       pendingGauge.set({}, Number(pending.rows[0]?.n ?? 0));
       const channel = this.channel;
       if (!channel || Number(pending.rows[0]?.n ?? 0) === 0) return 0;
@@ -128,7 +132,9 @@ export class OutboxRelay {
       try {
         for (const row of rows) this.publish(channel, row);
         await channel.waitForConfirms();
-        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
+        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [
+          rows.map((r) => r.id),
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -143,25 +149,37 @@ export class OutboxRelay {
   private publish(channel: ConfirmChannel, row: OutboxRow): void {
     // Continue the trace of the transaction that wrote the event, however late it is relayed.
     const parent = propagation.extract(ROOT_CONTEXT, row.trace_headers ?? {});
-    tracer.startActiveSpan(`${row.type} publish`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'rabbitmq', 'messaging.destination.name': this.exchange, 'messaging.message.id': row.id } }, parent, (span) => {
-      try {
-        const headers: Record<string, string> = {};
-        propagation.inject(context.active(), headers);
-        channel.publish(this.exchange, row.type, Buffer.from(JSON.stringify(row.payload)), {
-          persistent: true,
-          messageId: row.id,
-          type: row.type,
-          contentType: 'application/json',
-          timestamp: Math.floor(Date.now() / 1000),
-          headers,
-        });
-      } catch (err) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    tracer.startActiveSpan(
+      `${row.type} publish`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.destination.name': this.exchange,
+          'messaging.message.id': row.id,
+        },
+      },
+      parent,
+      (span) => {
+        try {
+          const headers: Record<string, string> = {};
+          propagation.inject(context.active(), headers);
+          channel.publish(this.exchange, row.type, Buffer.from(JSON.stringify(row.payload)), {
+            persistent: true,
+            messageId: row.id,
+            type: row.type,
+            contentType: 'application/json',
+            timestamp: Math.floor(Date.now() / 1000),
+            headers,
+          });
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   async stop(): Promise<void> {

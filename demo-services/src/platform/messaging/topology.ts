@@ -32,7 +32,10 @@ export async function assertTopology(channel: Channel, prefix: string): Promise<
   await channel.assertQueue(n.deadLetterQueue, { durable: true });
   await channel.bindQueue(n.deadLetterQueue, n.deadLetterExchange, '');
   for (const b of bindings(prefix)) {
-    await channel.assertQueue(b.queue, { durable: true, arguments: { 'x-dead-letter-exchange': n.deadLetterExchange } });
+    await channel.assertQueue(b.queue, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': n.deadLetterExchange },
+    });
     await channel.bindQueue(b.queue, n.exchange, b.routingKey);
   }
 }

@@ -1,5 +1,10 @@
 // JSON over HTTP to another service, always through that dependency's policies.
-import { createPolicies, UpstreamStatusError, type DependencyPolicies, type PolicySettings } from './policy.js';
+import {
+  createPolicies,
+  UpstreamStatusError,
+  type DependencyPolicies,
+  type PolicySettings,
+} from './policy.js';
 
 export interface UpstreamResponse<T = unknown> {
   status: number;
@@ -33,9 +38,17 @@ export class ServiceClient {
    * Resolves with any 2xx-4xx answer; rejects with UpstreamStatusError for a 5xx that survived the
    * policies, or with the policy/network error.
    */
-  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<UpstreamResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<UpstreamResponse<T>> {
     const idempotent = options.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(method);
-    const policy = options.compensation ? this.policies.compensation : idempotent ? this.policies.idempotent : this.policies.once;
+    const policy = options.compensation
+      ? this.policies.compensation
+      : idempotent
+        ? this.policies.idempotent
+        : this.policies.once;
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [k, v] of Object.entries(options.headers ?? {})) if (v !== undefined) headers[k] = v;
     let body: string | Buffer | undefined;
@@ -55,8 +68,10 @@ export class ServiceClient {
           parsed = text;
         }
       }
-      if (res.status >= 500) throw new UpstreamStatusError(this.dependency, res.status, parsed, res.headers);
+      if (res.status >= 500)
+        throw new UpstreamStatusError(this.dependency, res.status, parsed, res.headers);
       return { status: res.status, body: parsed as T, headers: res.headers };
-    });
+      // A signal per call: without one cockatiel hangs every call's listener on one shared signal.
+    }, new AbortController().signal);
   }
 }

@@ -70,7 +70,9 @@ export function certainlyNotSent(err: unknown): boolean {
   return err instanceof TypeError && cause?.code === 'ECONNREFUSED';
 }
 
-export function rejectionReason(err: unknown): 'breaker_open' | 'bulkhead_full' | 'timeout' | undefined {
+export function rejectionReason(
+  err: unknown,
+): 'breaker_open' | 'bulkhead_full' | 'timeout' | undefined {
   if (err instanceof BrokenCircuitError) return 'breaker_open';
   if (err instanceof BulkheadRejectedError) return 'bulkhead_full';
   if (err instanceof TaskCancelledError) return 'timeout';
@@ -102,7 +104,8 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
   const labels = { dependency };
   breakerState.set(labels, 0);
   retries.inc(labels, 0);
-  for (const reason of ['breaker_open', 'bulkhead_full', 'timeout']) rejections.inc({ dependency, reason }, 0);
+  for (const reason of ['breaker_open', 'bulkhead_full', 'timeout'])
+    rejections.inc({ dependency, reason }, 0);
 
   const transient = handleWhen(isTransient);
   const timeoutPolicy = timeout(s.timeoutMs, TimeoutStrategy.Cooperative);
@@ -117,7 +120,12 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
   });
   breaker.onStateChange((state) => {
     breakerState.set(labels, stateValue[state]);
-    const name = state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half_open' : 'open';
+    const name =
+      state === CircuitState.Closed
+        ? 'closed'
+        : state === CircuitState.HalfOpen
+          ? 'half_open'
+          : 'open';
     spanEvent('resilience.circuit_breaker', { dependency, state: name });
     log.warn({ dependency, state: name }, 'circuit breaker state changed');
   });
@@ -164,7 +172,11 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
     compensation: wrap(bulk, retryPolicy, timeoutPolicy),
     state: () => {
       const st = breaker.state;
-      return st === CircuitState.Closed ? 'closed' : st === CircuitState.HalfOpen ? 'half_open' : 'open';
+      return st === CircuitState.Closed
+        ? 'closed'
+        : st === CircuitState.HalfOpen
+          ? 'half_open'
+          : 'open';
     },
   };
 }

@@ -1,7 +1,15 @@
 // The one module that touches @o11y/sdk: every service logs and records metrics through here, so the
 // rest of the code does not depend on the SDK's shape, and a missing SDK build degrades to plain
 // JSON on stdout instead of a crash.
-import { context, propagation, trace, SpanStatusCode, SpanKind, type Span, type Context } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  SpanStatusCode,
+  SpanKind,
+  type Span,
+  type Context,
+} from '@opentelemetry/api';
 
 export { context, propagation, trace, SpanStatusCode, SpanKind, type Span, type Context };
 
@@ -34,7 +42,12 @@ export interface Histogram {
 interface SdkMetrics {
   counter(opts: { name: string; help: string; labelNames?: string[] }): Counter;
   gauge(opts: { name: string; help: string; labelNames?: string[] }): Gauge;
-  histogram(opts: { name: string; help: string; labelNames?: string[]; buckets?: number[] }): Histogram;
+  histogram(opts: {
+    name: string;
+    help: string;
+    labelNames?: string[];
+    buckets?: number[];
+  }): Histogram;
 }
 
 interface SdkModule {
@@ -61,7 +74,9 @@ function fallbackLogger(bindings: Record<string, unknown>): Logger {
         level: levels[level],
         time: Date.now(),
         ...bindings,
-        ...(span ? { trace_id: span.traceId, span_id: span.spanId, trace_flags: `0${span.traceFlags}` } : {}),
+        ...(span
+          ? { trace_id: span.traceId, span_id: span.spanId, trace_flags: `0${span.traceFlags}` }
+          : {}),
         ...fields,
       };
       process.stdout.write(`${JSON.stringify(line, errorReplacer)}\n`);
@@ -77,7 +92,9 @@ function fallbackLogger(bindings: Record<string, unknown>): Logger {
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { type: value.name, message: value.message, stack: value.stack } : value;
+  return value instanceof Error
+    ? { type: value.name, message: value.message, stack: value.stack }
+    : value;
 }
 
 const noopMetrics: SdkMetrics = {
@@ -89,15 +106,16 @@ const noopMetrics: SdkMetrics = {
 // Logging must never take a request down: if the SDK logger throws on a line, the line is written
 // again as plain text through the same logger.
 function guarded(inner: Logger): Logger {
-  const wrap = (fn: LogFn): LogFn =>
-    ((a: unknown, b?: string) => {
+  const wrap =
+    (fn: LogFn): LogFn =>
+    (a: unknown, b?: string) => {
       try {
         if (typeof a === 'string') fn(a);
         else fn(a as object, b);
       } catch {
         fn(`${b ?? ''} ${JSON.stringify(a, errorReplacer)}`);
       }
-    });
+    };
   return {
     debug: wrap(inner.debug.bind(inner)),
     info: wrap(inner.info.bind(inner)),
@@ -108,22 +126,31 @@ function guarded(inner: Logger): Logger {
   };
 }
 
-export const log: Logger = sdk?.logger ? guarded(sdk.logger) : fallbackLogger({ service: process.env.OTEL_SERVICE_NAME });
+export const log: Logger = sdk?.logger
+  ? guarded(sdk.logger)
+  : fallbackLogger({ service: process.env.OTEL_SERVICE_NAME });
 export const metrics: SdkMetrics = sdk?.metrics ?? noopMetrics;
 export const sdkLoaded = Boolean(sdk?.logger && sdk.metrics);
 
-if (!sdkLoaded) log.warn('@o11y/sdk logger/metrics not available: logging to stdout only, metrics disabled');
+if (!sdkLoaded)
+  log.warn('@o11y/sdk logger/metrics not available: logging to stdout only, metrics disabled');
 
 /** Flushes telemetry before the process exits on its own terms (graceful shutdown). */
 export async function flushTelemetry(deadlineMs = 2000): Promise<void> {
   // bounded: a dead collector must not hold the exit
-  await Promise.race([sdk?.shutdown?.().catch(() => undefined), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+  await Promise.race([
+    sdk?.shutdown?.().catch(() => undefined),
+    new Promise((r) => setTimeout(r, deadlineMs).unref()),
+  ]);
 }
 
 export const tracer = trace.getTracer('demo-services');
 
 /** Adds an event to the active span, if any: resilience decisions show up on the trace. */
-export function spanEvent(name: string, attributes: Record<string, string | number | boolean> = {}): void {
+export function spanEvent(
+  name: string,
+  attributes: Record<string, string | number | boolean> = {},
+): void {
   trace.getActiveSpan()?.addEvent(name, attributes);
 }
 

@@ -1,0 +1,6 @@
+// Business flows and the API contract, on one stack of real processes.
+import { useStack } from './support/current.js';
+import './suites/order-flow.js';
+import './suites/api-contract.js';
+
+useStack();
