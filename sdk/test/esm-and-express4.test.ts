@@ -43,3 +43,10 @@ describe('an express 4 app', () => {
     expect(span?.resource['service.version']).toBe('4.0.0-fixture');
   });
 });
+
+describe('a CommonJS app whose first line is require(\'@o11y/sdk/register\')', () => {
+  it('is instrumented without any preload flag', async () => {
+    const app = await startFixture('first-line.cjs', { preload: [], env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'first-line' } });
+    await routeOf(app.port, app.metricsPort, 'first-line');
+  });
+});

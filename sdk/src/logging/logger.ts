@@ -29,19 +29,23 @@ function initialLevel(): string {
   return 'info';
 }
 
+function create(): { logger: Logger; destinations: MultiStreamRes } {
+  const destinations: MultiStreamRes = pino.multistream([{ level: 'trace' as const, stream: pino.destination({ dest: 1, sync: true }) }]);
+  const logger = pino({ level: initialLevel(), mixin: traceMixin, redact: { paths: REDACT_PATHS, censor: REDACTED } }, destinations);
+  return { logger, destinations };
+}
+
+// One logger per process even with two copies of the SDK loaded: the started copy attaches the
+// OTLP destination, and every copy's `logger` must ship through it.
+const LOGGER = Symbol.for('@o11y/sdk.logger');
+const shared = (globalThis as { [LOGGER]?: ReturnType<typeof create> })[LOGGER] ??= create();
+
 /** Where lines go: stdout always, plus the OTLP transport once the SDK starts. */
-export const destinations: MultiStreamRes = pino.multistream([{ level: 'trace', stream: pino.destination({ dest: 1, sync: true }) }]);
+export const destinations: MultiStreamRes = shared.destinations;
 
 /**
  * The SDK's pino logger: JSON lines on stdout with `trace_id`, `span_id` and `trace_flags`
  * whenever a span is active, secrets redacted, shipped over OTLP once the SDK has started.
  * `logger.child({...})` keeps the correlation.
  */
-export const logger: Logger = pino(
-  {
-    level: initialLevel(),
-    mixin: traceMixin,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
-  },
-  destinations,
-);
+export const logger: Logger = shared.logger;

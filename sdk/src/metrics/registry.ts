@@ -4,9 +4,19 @@ import type { OpenMetricsContentType, CounterConfiguration, GaugeConfiguration, 
 /** OTel HTTP semantic-convention buckets, in seconds. */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
+// One registry per process even if two copies of the SDK are loaded (a preloaded one and an
+// app's own), so that every metric is served by whichever copy started.
+const REGISTRY = Symbol.for('@o11y/sdk.registry');
+const shared = globalThis as { [REGISTRY]?: Registry<OpenMetricsContentType> };
+
+function createRegistry(): Registry<OpenMetricsContentType> {
+  const r = new Registry<OpenMetricsContentType>();
+  r.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  return r;
+}
+
 /** The SDK's prom-client registry; OpenMetrics so that exemplars are served. */
-export const registry = new Registry<OpenMetricsContentType>();
-registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+export const registry: Registry<OpenMetricsContentType> = (shared[REGISTRY] ??= createRegistry());
 
 let runtimeStarted = false;
 
@@ -22,7 +32,8 @@ export function initRegistry(labels: { service_name: string; service_version: st
 function existing<T extends Metric>(name: string, kind: new (...args: never[]) => T): T | undefined {
   const m = registry.getSingleMetric(name);
   if (m === undefined) return undefined;
-  if (m instanceof kind) return m;
+  // Another copy of prom-client makes instanceof fail for the same kind of metric.
+  if (m instanceof kind || m.constructor.name === kind.name) return m as T;
   throw new TypeError(`metric ${name} already exists with another type`);
 }
 
