@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { start, shutdown, ready } from './start';
+export { start, shutdown, flush, ready } from './start';
 export type { StartOptions, OtlpProtocol } from './config/options';
 export { logger } from './logging/logger';
 export { metrics, metricsHandler, registry } from './metrics/registry';

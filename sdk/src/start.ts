@@ -80,7 +80,14 @@ function startOnce(options: StartOptions): void {
   startLogShipping(config, attributes);
 
   if (config.handleSignals) installSignalHandlers(() => shutdown());
-  installExitFlush(() => shutdown());
+  // A flush, not a shutdown: an app that schedules more work from 'beforeExit' keeps its telemetry.
+  installExitFlush(() => flush());
+}
+
+/** Exports what is buffered (spans, log records) within the deadline; the SDK keeps running. */
+export function flush(): Promise<void> {
+  const deadline = state.config?.shutdownTimeoutMs ?? 2000;
+  return withDeadline(Promise.allSettled([state.provider?.forceFlush(), flushLogShipping(deadline)]), deadline);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseResourceAttributes, resolveConfig } from '../src/config/env';
 import { methodLabel } from '../src/http/route';
+import { metrics, registry } from '../src/metrics/registry';
 
 // Pure functions only: instrumentation is never tested in-process (the runner bypasses require hooks).
 let written: string[] = [];
@@ -108,5 +109,30 @@ describe('labels', () => {
   it('folds unknown methods into _OTHER', () => {
     expect(methodLabel('GET')).toBe('GET');
     expect(methodLabel('HACK')).toBe('_OTHER');
+  });
+});
+
+describe('metrics helper', () => {
+  it('creates metrics in the SDK registry and returns the existing one for a known name', async () => {
+    const a = metrics.counter({ name: 'test_things_total', help: 'Things.', labelNames: ['kind'] });
+    const b = metrics.counter({ name: 'test_things_total', help: 'Things.', labelNames: ['kind'] });
+    expect(b).toBe(a);
+    a.inc({ kind: 'x' });
+    let calls = 0;
+    metrics.gauge({
+      name: 'test_level',
+      help: 'Level.',
+      collect() {
+        calls++;
+        this.set(7);
+      },
+    });
+    metrics.histogram({ name: 'test_seconds', help: 'Time.', buckets: [1, 2] }).observe(1.5);
+    const text = await registry.metrics();
+    expect(text).toContain('test_things_total{kind="x"} 1');
+    expect(text).toContain('test_level 7');
+    expect(text).toContain('test_seconds_bucket{le="2"} 1');
+    expect(calls).toBe(1);
+    expect(() => metrics.gauge({ name: 'test_things_total', help: 'clash' })).toThrow(TypeError);
   });
 });
