@@ -11,6 +11,7 @@ const START = Symbol('o11y.start');
 type Timed = { [START]?: number };
 
 const HEX = ['00', '01'];
+const NO_EXEMPLAR = Object.freeze({});
 
 function flagsHex(flags: number): string {
   return HEX[flags] ?? flags.toString(16).padStart(2, '0');
@@ -42,8 +43,9 @@ function onFinish(span: Span, req: ClientRequest | IncomingMessage, res: Incomin
     serverDuration.observe({
       labels: { http_request_method: methodLabel(req.method), http_route: route, http_response_status_code: res.statusCode },
       value: seconds,
+      // Only sampled traces are exported, so only they make exemplars worth clicking.
       // prom-client types exemplar labels as the metric's own label names; any names are valid.
-      exemplarLabels: { trace_id: sc.traceId, span_id: sc.spanId } as never,
+      exemplarLabels: (sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : NO_EXEMPLAR) as never,
     });
   } else if (req instanceof ClientRequest) {
     // The SDK's own exports run with tracing suppressed; they are not the app's traffic.
