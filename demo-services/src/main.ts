@@ -1,11 +1,21 @@
 // One entry for every service, for container images: `node dist/main.js <service>` or SERVICE=<service>.
-const services = ['gateway', 'users', 'orders', 'payments', 'inventory', 'shipping', 'loadgen'];
+// OTEL_SERVICE_NAME must be set by the caller too: the SDK reads it before this file runs.
+const entries: Record<string, string> = {
+  gateway: './gateway/main.js',
+  users: './users/main.js',
+  orders: './orders/main.js',
+  payments: './payments/main.js',
+  inventory: './inventory/main.js',
+  shipping: './shipping/main.js',
+  loadgen: './loadgen/main.js',
+  bootstrap: './platform/bootstrap/cli.js',
+};
 const name = process.argv[2] ?? process.env.SERVICE;
-if (!name || !services.includes(name)) {
+const entry = name ? entries[name] : undefined;
+if (!entry) {
   process.stderr.write(
-    `usage: node dist/main.js <${services.join('|')}> (or set SERVICE); got ${name ?? 'nothing'}\n`,
+    `usage: node dist/main.js <${Object.keys(entries).join('|')}> (or set SERVICE); got ${name ?? 'nothing'}\n`,
   );
   process.exit(2);
 }
-process.env.OTEL_SERVICE_NAME ??= name;
-await import(`./${name}/main.js`);
+await import(entry);
