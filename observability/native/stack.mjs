@@ -79,11 +79,16 @@ export async function startStack(opts = {}) {
       console.log('[stack] backends already running; starting only the demo services');
     }
     if (!backendsOnly) {
-      const busy = await busyPorts(SERVICE_PORTS);
-      if (busy.length)
-        throw new Error(`service ports ${busy.join(', ')} are taken; stop them first`);
-      const services = await startServices({ dataDir });
-      stops.push(services.stop);
+      if (await servicesHealthy()) {
+        console.log('[stack] demo services already running; using them');
+      } else {
+        const busy = await busyPorts(SERVICE_PORTS);
+        if (busy.length) {
+          throw new Error(`service ports ${busy.join(', ')} are taken; stop what uses them first`);
+        }
+        const services = await startServices({ dataDir });
+        stops.push(services.stop);
+      }
     }
     return { stop, alreadyRunning: false };
   } catch (err) {
