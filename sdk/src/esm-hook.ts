@@ -42,9 +42,14 @@ export function registerEsmHook(modules: string[]): void {
   const override = process.env.O11Y_ESM_HOOK?.trim().toLowerCase();
   const wanted = override === 'true' ? true : override === 'false' ? false : appIsEsm();
   if (!wanted) return;
-  const register = (nodeModule as { register?: (specifier: string, parentURL: string, options?: object) => void }).register;
+  const register = (
+    nodeModule as { register?: (specifier: string, parentURL: string, options?: object) => void }
+  ).register;
   if (typeof register !== 'function') {
-    warnOnce('esm-hook', `this Node.js (${process.version}) has no module.register; ES module imports are not instrumented`);
+    warnOnce(
+      'esm-hook',
+      `this Node.js (${process.version}) has no module.register; ES module imports are not instrumented`,
+    );
     return;
   }
   try {
@@ -52,6 +57,9 @@ export function registerEsmHook(modules: string[]): void {
     register(hook, pathToFileURL(__filename).href, { data: { include: modules } });
     registered = true;
   } catch (err) {
-    warnOnce('esm-hook', `ES module hook could not be installed (${(err as Error).message}); ES module imports are not instrumented`);
+    warnOnce(
+      'esm-hook',
+      `ES module hook could not be installed (${(err as Error).message}); ES module imports are not instrumented`,
+    );
   }
 }

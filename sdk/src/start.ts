@@ -43,7 +43,9 @@ function callSite(): string {
 export function start(options: StartOptions = {}): void {
   const site = options === REGISTER_OPTIONS ? '@o11y/sdk/register' : callSite();
   if (state.startedAt !== undefined) {
-    warn(`start() called again at ${site}; the SDK was already started at ${state.startedAt}; ignoring this call`);
+    warn(
+      `start() called again at ${site}; the SDK was already started at ${state.startedAt}; ignoring this call`,
+    );
     return;
   }
   state.startedAt = site;
@@ -76,7 +78,8 @@ function startOnce(options: StartOptions): void {
   state.provider = provider;
   registerInstrumentations({ instrumentations, tracerProvider: provider });
 
-  if (config.metricsServer) state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
+  if (config.metricsServer)
+    state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
   startLogShipping(config, attributes);
 
   if (config.handleSignals) installSignalHandlers(() => shutdown());
@@ -87,7 +90,10 @@ function startOnce(options: StartOptions): void {
 /** Exports what is buffered (spans, log records) within the deadline; the SDK keeps running. */
 export function flush(): Promise<void> {
   const deadline = state.config?.shutdownTimeoutMs ?? 2000;
-  return withDeadline(Promise.allSettled([state.provider?.forceFlush(), flushLogShipping(deadline)]), deadline);
+  return withDeadline(
+    Promise.allSettled([state.provider?.forceFlush(), flushLogShipping(deadline)]),
+    deadline,
+  );
 }
 
 /**
@@ -97,9 +103,11 @@ export function flush(): Promise<void> {
 export function shutdown(): Promise<void> {
   if (state.stopping !== undefined) return state.stopping;
   const deadline = state.config?.shutdownTimeoutMs ?? 2000;
-  const work = Promise.allSettled([state.provider?.shutdown(), flushLogShipping(deadline)]).then(() => {
-    metricsServer?.close();
-  });
+  const work = Promise.allSettled([state.provider?.shutdown(), flushLogShipping(deadline)]).then(
+    () => {
+      metricsServer?.close();
+    },
+  );
   state.stopping = withDeadline(work, deadline);
   return state.stopping;
 }

@@ -28,14 +28,33 @@ describe('resolveConfig', () => {
       metricsServer: true,
       logLevel: 'info',
       shutdownTimeoutMs: 2000,
-      bsp: { scheduledDelayMillis: 5000, maxQueueSize: 2048, maxExportBatchSize: 512, exportTimeoutMillis: 30000 },
+      bsp: {
+        scheduledDelayMillis: 5000,
+        maxQueueSize: 2048,
+        maxExportBatchSize: 512,
+        exportTimeoutMillis: 30000,
+      },
     });
-    expect([...c.instrumentations].sort()).toEqual(['amqplib', 'express', 'http', 'ioredis', 'pg', 'pino', 'undici']);
+    expect([...c.instrumentations].sort()).toEqual([
+      'amqplib',
+      'express',
+      'http',
+      'ioredis',
+      'pg',
+      'pino',
+      'undici',
+    ]);
     expect(written).toEqual([]);
   });
 
   it('derives per-signal endpoints from the base endpoint, and takes the logs endpoint as a full URL', () => {
-    const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://loki:3100/otlp/v1/logs' });
+    const c = resolveConfig(
+      {},
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318/',
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://loki:3100/otlp/v1/logs',
+      },
+    );
     expect(c.tracesEndpoint).toBe('http://jaeger:4318/v1/traces');
     expect(c.logsEndpoint).toBe('http://loki:3100/otlp/v1/logs');
   });
@@ -45,7 +64,8 @@ describe('resolveConfig', () => {
       {},
       {
         OTEL_SERVICE_NAME: 'orders',
-        OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.2.3,deployment.environment.name=prod,team=a%20b',
+        OTEL_RESOURCE_ATTRIBUTES:
+          'service.version=1.2.3,deployment.environment.name=prod,team=a%20b',
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
         OTEL_TRACES_SAMPLER_ARG: '0.25',
@@ -76,8 +96,16 @@ describe('resolveConfig', () => {
   });
 
   it('lets options override the environment', () => {
-    const c = resolveConfig({ serviceName: 'x', metricsServer: false, disabled: false, logLevel: 'warn' }, { OTEL_SERVICE_NAME: 'y', OTEL_SDK_DISABLED: 'true' });
-    expect(c).toMatchObject({ serviceName: 'x', metricsServer: false, disabled: false, logLevel: 'warn' });
+    const c = resolveConfig(
+      { serviceName: 'x', metricsServer: false, disabled: false, logLevel: 'warn' },
+      { OTEL_SERVICE_NAME: 'y', OTEL_SDK_DISABLED: 'true' },
+    );
+    expect(c).toMatchObject({
+      serviceName: 'x',
+      metricsServer: false,
+      disabled: false,
+      logLevel: 'warn',
+    });
   });
 
   it.each([
@@ -95,7 +123,10 @@ describe('resolveConfig', () => {
   ])('%s=%s warns once and uses %s', (name, value, used) => {
     resolveConfig({}, { [name]: value });
     resolveConfig({}, { [name]: value });
-    const lines = written.join('').split('\n').filter((l) => l.includes(name));
+    const lines = written
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes(name));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(value);
     expect(lines[0]).toContain(used);

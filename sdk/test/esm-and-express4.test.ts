@@ -17,7 +17,9 @@ async function routeOf(port: number, metricsPort: number, service: string): Prom
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/orders/9`);
   expect(res.status).toBe(200);
   const traceId = res.headers.get('traceresponse')!.split('-')[1];
-  const span = await receiver.waitFor(`${service} server span`, () => receiver.spans.find((s) => s.traceId === traceId && s.kind === 2));
+  const span = await receiver.waitFor(`${service} server span`, () =>
+    receiver.spans.find((s) => s.traceId === traceId && s.kind === 2),
+  );
   expect(span.name).toBe('GET /api/v1/orders/:id');
   expect(span.resource['service.name']).toBe(service);
   expect((await fetch(`http://127.0.0.1:${port}/api/v1/missing`)).status).toBe(404);
@@ -28,7 +30,9 @@ async function routeOf(port: number, metricsPort: number, service: string): Prom
 
 describe('an ES module app', () => {
   it('is instrumented under --import (the register entry installs the ESM hook itself)', async () => {
-    const app = await startFixture('service.mjs', { env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'esm-app' } });
+    const app = await startFixture('service.mjs', {
+      env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'esm-app' },
+    });
     await routeOf(app.port, app.metricsPort, 'esm-app');
     const logged = app.lines().find((l) => l.msg === 'order fetched');
     expect(logged?.trace_id).toMatch(/^[0-9a-f]{32}$/);
@@ -37,16 +41,23 @@ describe('an ES module app', () => {
 
 describe('an express 4 app', () => {
   it('gets the same span names and route labels, and its package.json name and version', async () => {
-    const app = await startFixture('service.cjs', { preload: ['-r', '@o11y/sdk/register'], cwd: join(FIXTURES, 'express4'), env: baseEnv(endpoint) });
+    const app = await startFixture('service.cjs', {
+      preload: ['-r', '@o11y/sdk/register'],
+      cwd: join(FIXTURES, 'express4'),
+      env: baseEnv(endpoint),
+    });
     await routeOf(app.port, app.metricsPort, 'express4-fixture');
     const span = receiver.spans.find((s) => s.resource['service.name'] === 'express4-fixture');
     expect(span?.resource['service.version']).toBe('4.0.0-fixture');
   });
 });
 
-describe('a CommonJS app whose first line is require(\'@o11y/sdk/register\')', () => {
+describe("a CommonJS app whose first line is require('@o11y/sdk/register')", () => {
   it('is instrumented without any preload flag', async () => {
-    const app = await startFixture('first-line.cjs', { preload: [], env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'first-line' } });
+    const app = await startFixture('first-line.cjs', {
+      preload: [],
+      env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'first-line' },
+    });
     await routeOf(app.port, app.metricsPort, 'first-line');
   });
 });

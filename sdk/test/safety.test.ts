@@ -32,28 +32,44 @@ describe('start-up safety', () => {
     // 9464 may be taken on this machine: a failed listen is its own (fifth) warning then.
     const w = warnings(app.stderr()).filter((l) => !l.includes('metrics server could not listen'));
     expect(w).toHaveLength(4);
-    expect(w).toContain('[@o11y/sdk] warning: OTEL_TRACES_SAMPLER="sometimes" is invalid (supported: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); using parentbased_always_on instead');
+    expect(w).toContain(
+      '[@o11y/sdk] warning: OTEL_TRACES_SAMPLER="sometimes" is invalid (supported: always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); using parentbased_always_on instead',
+    );
     expect(w.find((l) => l.includes('OTEL_TRACES_SAMPLER_ARG="abc"'))).toContain('using 1 instead');
-    expect(w.find((l) => l.includes('OTEL_EXPORTER_PROMETHEUS_PORT="-1"'))).toContain('using 9464 instead');
-    expect(w.find((l) => l.includes('OTEL_BSP_MAX_QUEUE_SIZE="lots"'))).toContain('using 2048 instead');
+    expect(w.find((l) => l.includes('OTEL_EXPORTER_PROMETHEUS_PORT="-1"'))).toContain(
+      'using 9464 instead',
+    );
+    expect(w.find((l) => l.includes('OTEL_BSP_MAX_QUEUE_SIZE="lots"'))).toContain(
+      'using 2048 instead',
+    );
     await app.stop();
   });
 
   it('a second start is a no-op with one warning naming both call sites', async () => {
-    const app = await startFixture('double-start.cjs', { preload: ['-r', '@o11y/sdk/register'], env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'first' } });
+    const app = await startFixture('double-start.cjs', {
+      preload: ['-r', '@o11y/sdk/register'],
+      env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'first' },
+    });
     const w = warnings(app.stderr());
     expect(w).toHaveLength(1);
-    expect(w[0]).toMatch(/start\(\) called again at .*double-start\.cjs:\d+:\d+.*already started at @o11y\/sdk\/register/);
+    expect(w[0]).toMatch(
+      /start\(\) called again at .*double-start\.cjs:\d+:\d+.*already started at @o11y\/sdk\/register/,
+    );
     const res = await fetch(`http://127.0.0.1:${app.port}/`);
     const traceId = res.headers.get('traceresponse')!.split('-')[1];
-    const span = await receiver.waitFor('span', () => receiver.spans.find((s) => s.traceId === traceId));
+    const span = await receiver.waitFor('span', () =>
+      receiver.spans.find((s) => s.traceId === traceId),
+    );
     expect(span.resource['service.name']).toBe('first');
     await app.stop();
   });
 
   it('OTEL_SDK_DISABLED=true: nothing exported, the logger still writes stdout', async () => {
     const before = receiver.requests;
-    const run = await startFixture('script.cjs', { noReady: true, env: { ...baseEnv(endpoint), OTEL_SDK_DISABLED: 'true' } });
+    const run = await startFixture('script.cjs', {
+      noReady: true,
+      env: { ...baseEnv(endpoint), OTEL_SDK_DISABLED: 'true' },
+    });
     const exit = await run.exited;
     expect(exit.code).toBe(0);
     expect(run.lines().find((l) => l.msg === 'job done')).toBeDefined();
@@ -66,7 +82,14 @@ describe('start-up safety', () => {
     const json = new OtlpReceiver();
     const url = await json.start();
     try {
-      const run = await startFixture('script.cjs', { noReady: true, env: { ...baseEnv(url), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'json' } });
+      const run = await startFixture('script.cjs', {
+        noReady: true,
+        env: {
+          ...baseEnv(url),
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_SERVICE_NAME: 'json',
+        },
+      });
       await run.exited;
       expect([...json.contentTypes].every((t) => t.startsWith('application/json'))).toBe(true);
       const span = json.spans.find((s) => s.name === 'batch job');

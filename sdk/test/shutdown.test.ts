@@ -39,12 +39,22 @@ describe('shutdown and exit', () => {
       },
     });
     const started = Date.now();
-    const statuses = await Promise.all(Array.from({ length: 200 }, () => fetch(`http://127.0.0.1:${app.port}/`).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        fetch(`http://127.0.0.1:${app.port}/`).then((r) => r.status),
+      ),
+    );
     expect(statuses.every((s) => s === 200)).toBe(true);
     // Generous: this asserts no stall (e.g. waiting on the dead collector), not a benchmark.
     expect(Date.now() - started).toBeLessThan(30_000);
-    const failures = async () => Number(/^o11y_sdk_export_failures_total\{[^}]*signal="traces"[^}]*\} (\d+)/m.exec(await scrape(app.metricsPort))?.[1]);
-    for (let i = 0; i < 100 && (await failures()) < 2; i++) await new Promise((r) => setTimeout(r, 200));
+    const failures = async () =>
+      Number(
+        /^o11y_sdk_export_failures_total\{[^}]*signal="traces"[^}]*\} (\d+)/m.exec(
+          await scrape(app.metricsPort),
+        )?.[1],
+      );
+    for (let i = 0; i < 100 && (await failures()) < 2; i++)
+      await new Promise((r) => setTimeout(r, 200));
     const text = await scrape(app.metricsPort);
     const dropped = Number(/^o11y_sdk_spans_dropped_total\{[^}]*\} (\d+)/m.exec(text)?.[1]);
     expect(dropped).toBeGreaterThan(0);
@@ -58,18 +68,38 @@ describe('shutdown and exit', () => {
   });
 
   it('on SIGTERM without an app handler: flushes, then exits by the signal as it would have', async () => {
-    const app = await startFixture('signals.cjs', { env: { ...baseEnv(endpoint), OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_SERVICE_NAME: 'sigterm', O11Y_SHUTDOWN_TIMEOUT_MS: '10000' } });
+    const app = await startFixture('signals.cjs', {
+      env: {
+        ...baseEnv(endpoint),
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_SERVICE_NAME: 'sigterm',
+        O11Y_SHUTDOWN_TIMEOUT_MS: '10000',
+      },
+    });
     const res = await fetch(`http://127.0.0.1:${app.port}/`);
     const traceId = res.headers.get('traceresponse')!.split('-')[1];
     app.child.kill('SIGTERM');
     const exit = await app.exited;
     expect(exit.signal).toBe('SIGTERM');
-    expect(receiver.spans.some((s) => s.traceId === traceId), 'span flushed before exit').toBe(true);
-    expect(receiver.logs.some((l) => l.traceId === traceId), 'log record flushed before exit').toBe(true);
+    expect(
+      receiver.spans.some((s) => s.traceId === traceId),
+      'span flushed before exit',
+    ).toBe(true);
+    expect(
+      receiver.logs.some((l) => l.traceId === traceId),
+      'log record flushed before exit',
+    ).toBe(true);
   });
 
   it("on SIGTERM with the app's own handler: flushes and leaves the exit to the app", async () => {
-    const app = await startFixture('signals.cjs', { env: { ...baseEnv(endpoint), OTEL_BSP_SCHEDULE_DELAY: '60000', APP_HANDLER: '1', O11Y_SHUTDOWN_TIMEOUT_MS: '10000' } });
+    const app = await startFixture('signals.cjs', {
+      env: {
+        ...baseEnv(endpoint),
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        APP_HANDLER: '1',
+        O11Y_SHUTDOWN_TIMEOUT_MS: '10000',
+      },
+    });
     const res = await fetch(`http://127.0.0.1:${app.port}/`);
     const traceId = res.headers.get('traceresponse')!.split('-')[1];
     app.child.kill('SIGTERM');
@@ -81,7 +111,13 @@ describe('shutdown and exit', () => {
 
   it('on SIGTERM with the collector down: exits within the flush deadline', async () => {
     const port = await deadPort();
-    const app = await startFixture('signals.cjs', { env: { ...baseEnv(`http://127.0.0.1:${port}`), OTEL_BSP_SCHEDULE_DELAY: '60000', O11Y_SHUTDOWN_TIMEOUT_MS: '1000' } });
+    const app = await startFixture('signals.cjs', {
+      env: {
+        ...baseEnv(`http://127.0.0.1:${port}`),
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        O11Y_SHUTDOWN_TIMEOUT_MS: '1000',
+      },
+    });
     await fetch(`http://127.0.0.1:${app.port}/`);
     const sent = Date.now();
     app.child.kill('SIGTERM');
@@ -91,15 +127,21 @@ describe('shutdown and exit', () => {
   });
 
   it('a short script exits as soon as its work is done, its span and log line exported', async () => {
-    const run = await startFixture('script.cjs', { noReady: true, env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'script', OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    const run = await startFixture('script.cjs', {
+      noReady: true,
+      env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'script', OTEL_BSP_SCHEDULE_DELAY: '60000' },
+    });
     const exit = await run.exited;
     expect(exit.code).toBe(0);
-    const span = receiver.spans.find((s) => s.name === 'batch job' && s.resource['service.name'] === 'script');
+    const span = receiver.spans.find(
+      (s) => s.name === 'batch job' && s.resource['service.name'] === 'script',
+    );
     expect(span).toBeDefined();
-    expect(receiver.logs.find((l) => l.body === 'job done' && l.traceId === span?.traceId)).toBeDefined();
+    expect(
+      receiver.logs.find((l) => l.body === 'job done' && l.traceId === span?.traceId),
+    ).toBeDefined();
     // It exits by itself: nothing the SDK created holds the event loop. The bound is loose because
     // it includes starting Node and the log worker thread on a possibly busy machine.
     expect(exit.ms).toBeLessThan(12_000);
   });
-
 });

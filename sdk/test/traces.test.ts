@@ -14,7 +14,13 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     const endpoint = await receiver.start();
     [front, back] = await Promise.all([
       startFixture('service.cjs', { env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'front' } }),
-      startFixture('service.cjs', { env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'back', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test' } }),
+      startFixture('service.cjs', {
+        env: {
+          ...baseEnv(endpoint),
+          OTEL_SERVICE_NAME: 'back',
+          OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+        },
+      }),
     ]);
   });
   afterAll(async () => {
@@ -23,25 +29,38 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
   });
 
   it('propagates context: the back service span is a child of the front service client span', async () => {
-    const res = await fetch(`http://127.0.0.1:${front.port}/api/v1/orders/7/downstream?to=http://127.0.0.1:${back.port}`);
+    const res = await fetch(
+      `http://127.0.0.1:${front.port}/api/v1/orders/7/downstream?to=http://127.0.0.1:${back.port}`,
+    );
     expect(res.status).toBe(200);
-    const traceId = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(res.headers.get('traceresponse') ?? '')?.[1];
+    const traceId = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(
+      res.headers.get('traceresponse') ?? '',
+    )?.[1];
     expect(traceId, 'traceresponse header').toBeDefined();
 
     const spans = await receiver.waitFor('the whole trace', () => {
       const t = receiver.spans.filter((s) => s.traceId === traceId);
       return t.filter((s) => s.kind === SERVER).length >= 3 ? t : undefined;
     });
-    const frontServer = spans.find((s) => s.kind === SERVER && s.resource['service.name'] === 'front');
+    const frontServer = spans.find(
+      (s) => s.kind === SERVER && s.resource['service.name'] === 'front',
+    );
     expect(frontServer?.name).toBe('GET /api/v1/orders/:id/downstream');
     expect(frontServer?.parentSpanId).toBe('');
     expect(res.headers.get('traceresponse')).toBe(`00-${traceId}-${frontServer?.spanId}-01`);
 
-    const clients = spans.filter((s) => s.kind === CLIENT && s.resource['service.name'] === 'front');
-    expect(clients.map((s) => s.scope).sort()).toEqual(['@opentelemetry/instrumentation-http', '@opentelemetry/instrumentation-undici']);
+    const clients = spans.filter(
+      (s) => s.kind === CLIENT && s.resource['service.name'] === 'front',
+    );
+    expect(clients.map((s) => s.scope).sort()).toEqual([
+      '@opentelemetry/instrumentation-http',
+      '@opentelemetry/instrumentation-undici',
+    ]);
     for (const c of clients) expect(c.parentSpanId).toBe(frontServer?.spanId);
 
-    const backServers = spans.filter((s) => s.kind === SERVER && s.resource['service.name'] === 'back');
+    const backServers = spans.filter(
+      (s) => s.kind === SERVER && s.resource['service.name'] === 'back',
+    );
     expect(backServers).toHaveLength(2);
     for (const b of backServers) {
       expect(b.name).toBe('GET /api/v1/orders/:id');
@@ -60,7 +79,11 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
       expect((await fetch(`http://127.0.0.1:${back.port}${path}`)).status).toBe(404);
     }
     const text = await scrape(back.metricsPort);
-    const routes = new Set([...text.matchAll(/http_server_request_duration_seconds_count\{[^}]*http_route="([^"]*)"/g)].map((m) => m[1]));
+    const routes = new Set(
+      [
+        ...text.matchAll(/http_server_request_duration_seconds_count\{[^}]*http_route="([^"]*)"/g),
+      ].map((m) => m[1]),
+    );
     expect(routes).toEqual(new Set(['/api/v1/orders/:id', 'unmatched']));
     expect(text).toMatch(
       /http_server_request_duration_seconds_count\{service_name="back",service_version="[^"]+",deployment_environment="test",http_request_method="GET",http_route="unmatched",http_response_status_code="404"\} 3/,
@@ -68,15 +91,27 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(text).toContain('# EOF');
 
     // The exemplar of the bucket holding this request names a trace the receiver really got.
-    const exemplarTraceIds = [...text.matchAll(/http_route="\/api\/v1\/orders\/:id".*# \{[^}]*trace_id="([0-9a-f]{32})"/g)].map((m) => m[1]);
+    const exemplarTraceIds = [
+      ...text.matchAll(/http_route="\/api\/v1\/orders\/:id".*# \{[^}]*trace_id="([0-9a-f]{32})"/g),
+    ].map((m) => m[1]);
     expect(exemplarTraceIds).toContain(traceId);
-    await receiver.waitFor('the exemplar trace', () => receiver.spans.some((s) => s.traceId === traceId && s.kind === SERVER));
+    await receiver.waitFor('the exemplar trace', () =>
+      receiver.spans.some((s) => s.traceId === traceId && s.kind === SERVER),
+    );
   });
 
   it('records outbound durations and runtime metrics, all labelled with the service identity', async () => {
     const text = await scrape(front.metricsPort);
-    expect(text).toMatch(/http_client_request_duration_seconds_count\{service_name="front",service_version="[^"]+",deployment_environment="development",http_request_method="GET",server_address="127.0.0.1",http_response_status_code="200"\} 2/);
-    for (const name of ['process_cpu_seconds_total', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'o11y_sdk_spans_dropped_total', 'o11y_sdk_log_records_dropped_total']) {
+    expect(text).toMatch(
+      /http_client_request_duration_seconds_count\{service_name="front",service_version="[^"]+",deployment_environment="development",http_request_method="GET",server_address="127.0.0.1",http_response_status_code="200"\} 2/,
+    );
+    for (const name of [
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_heap_size_used_bytes',
+      'o11y_sdk_spans_dropped_total',
+      'o11y_sdk_log_records_dropped_total',
+    ]) {
       expect(text).toMatch(new RegExp(`^${name}\\{service_name="front"`, 'm'));
     }
     expect(text).toMatch(/^o11y_sdk_export_failures_total\{[^}]*signal="traces"[^}]*\} 0$/m);
@@ -95,27 +130,44 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
   it('writes correlated, redacted JSON lines and ships the same records over OTLP with the trace context', async () => {
     const res = await fetch(`http://127.0.0.1:${back.port}/api/v1/orders`, {
       method: 'POST',
-      headers: { authorization: 'Bearer s3cret', cookie: 'sid=abc', 'content-type': 'application/json' },
+      headers: {
+        authorization: 'Bearer s3cret',
+        cookie: 'sid=abc',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ password: 'hunter2', cardNumber: '4111111111111111', item: 'book' }),
     });
     expect(res.status).toBe(201);
     const [, traceId, spanId] = res.headers.get('traceresponse')!.split('-');
-    const line = await receiver.waitFor('the stdout line', () => back.lines().find((l) => l.msg === 'order received'));
+    const line = await receiver.waitFor('the stdout line', () =>
+      back.lines().find((l) => l.msg === 'order received'),
+    );
     expect(line).toMatchObject({ trace_id: traceId, span_id: spanId, trace_flags: '01' });
     const out = back.stdout();
-    for (const secret of ['s3cret', 'sid=abc', 'hunter2', '4111111111111111']) expect(out).not.toContain(secret);
+    for (const secret of ['s3cret', 'sid=abc', 'hunter2', '4111111111111111'])
+      expect(out).not.toContain(secret);
     expect(out).toContain('"item":"book"');
 
     const child = back.lines().find((l) => l.msg === 'order fetched');
     expect(child?.component).toBe('orders');
     expect(child?.trace_id).toMatch(/^[0-9a-f]{32}$/);
 
-    const record = await receiver.waitFor('the OTLP log record', () => receiver.logs.find((l) => l.body === 'order received'));
+    const record = await receiver.waitFor('the OTLP log record', () =>
+      receiver.logs.find((l) => l.body === 'order received'),
+    );
     expect(record.traceId).toBe(traceId);
     expect(record.spanId).toBe(spanId);
     expect(record.resource['service.name']).toBe('back');
-    const span = receiver.spans.find((s) => s.spanId === spanId) ?? (await receiver.waitFor('the span', () => receiver.spans.find((s) => s.spanId === spanId)));
-    for (const key of ['service.name', 'service.version', 'service.instance.id', 'deployment.environment.name', 'host.name']) {
+    const span =
+      receiver.spans.find((s) => s.spanId === spanId) ??
+      (await receiver.waitFor('the span', () => receiver.spans.find((s) => s.spanId === spanId)));
+    for (const key of [
+      'service.name',
+      'service.version',
+      'service.instance.id',
+      'deployment.environment.name',
+      'host.name',
+    ]) {
       expect(record.resource[key], key).toBe(span.resource[key]);
     }
     // Exactly one shipping path: the record arrives once.

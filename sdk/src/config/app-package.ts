@@ -22,10 +22,16 @@ export function readAppPackage(): { name?: string; version?: string } {
       const file = join(dir, 'package.json');
       if (existsSync(file)) {
         try {
-          const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+          const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
+            name?: unknown;
+            version?: unknown;
+          };
           // A package.json with only "type" (common next to ESM fixtures) names nothing: keep looking.
           if (typeof pkg.name === 'string' && pkg.name.length > 0) {
-            return { name: pkg.name, version: typeof pkg.version === 'string' ? pkg.version : undefined };
+            return {
+              name: pkg.name,
+              version: typeof pkg.version === 'string' ? pkg.version : undefined,
+            };
           }
         } catch {
           // unreadable package.json: keep looking further up

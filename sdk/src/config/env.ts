@@ -3,8 +3,27 @@ import { readAppPackage } from './app-package';
 import { warnOnce } from './warn';
 
 /** Names of the instrumentations the SDK knows; fs, dns and net exist upstream but are off by default. */
-export const KNOWN_INSTRUMENTATIONS = ['http', 'express', 'undici', 'pg', 'amqplib', 'ioredis', 'pino', 'fs', 'dns', 'net'];
-export const DEFAULT_INSTRUMENTATIONS = ['http', 'express', 'undici', 'pg', 'amqplib', 'ioredis', 'pino'];
+export const KNOWN_INSTRUMENTATIONS = [
+  'http',
+  'express',
+  'undici',
+  'pg',
+  'amqplib',
+  'ioredis',
+  'pino',
+  'fs',
+  'dns',
+  'net',
+];
+export const DEFAULT_INSTRUMENTATIONS = [
+  'http',
+  'express',
+  'undici',
+  'pg',
+  'amqplib',
+  'ioredis',
+  'pino',
+];
 
 const SAMPLERS: SamplerName[] = [
   'always_on',
@@ -36,7 +55,10 @@ function raw(env: Env, name: string): string | undefined {
 }
 
 function bad(name: string, value: string, used: string | number | boolean, why = ''): void {
-  warnOnce(`env:${name}=${value}`, `${name}=${JSON.stringify(value)} is invalid${why ? ` (${why})` : ''}; using ${String(used)} instead`);
+  warnOnce(
+    `env:${name}=${value}`,
+    `${name}=${JSON.stringify(value)} is invalid${why ? ` (${why})` : ''}; using ${String(used)} instead`,
+  );
 }
 
 function boolEnv(env: Env, name: string, def: boolean): boolean {
@@ -88,7 +110,10 @@ export function parseResourceAttributes(value: string | undefined): Record<strin
     const eq = part.indexOf('=');
     const key = eq > 0 ? part.slice(0, eq).trim() : '';
     if (!key) {
-      warnOnce(`env:OTEL_RESOURCE_ATTRIBUTES:${part}`, `OTEL_RESOURCE_ATTRIBUTES entry ${JSON.stringify(part)} is invalid (expected key=value); ignoring it`);
+      warnOnce(
+        `env:OTEL_RESOURCE_ATTRIBUTES:${part}`,
+        `OTEL_RESOURCE_ATTRIBUTES entry ${JSON.stringify(part)} is invalid (expected key=value); ignoring it`,
+      );
       continue;
     }
     const rawValue = part.slice(eq + 1).trim();
@@ -110,7 +135,10 @@ function listEnv(env: Env, name: string): string[] | undefined {
     .filter(Boolean);
   for (const n of names) {
     if (!KNOWN_INSTRUMENTATIONS.includes(n)) {
-      warnOnce(`env:${name}:${n}`, `${name} names unknown instrumentation ${JSON.stringify(n)}; known: ${KNOWN_INSTRUMENTATIONS.join(', ')}; ignoring it`);
+      warnOnce(
+        `env:${name}:${n}`,
+        `${name} names unknown instrumentation ${JSON.stringify(n)}; known: ${KNOWN_INSTRUMENTATIONS.join(', ')}; ignoring it`,
+      );
     }
   }
   return names.filter((n) => KNOWN_INSTRUMENTATIONS.includes(n));
@@ -127,8 +155,13 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   const envAttrs = parseResourceAttributes(raw(env, 'OTEL_RESOURCE_ATTRIBUTES'));
   const pkg = readAppPackage();
   const serviceName =
-    options.serviceName ?? raw(env, 'OTEL_SERVICE_NAME') ?? envAttrs['service.name'] ?? pkg.name ?? 'unknown_service:node';
-  const serviceVersion = options.serviceVersion ?? envAttrs['service.version'] ?? pkg.version ?? '0.0.0';
+    options.serviceName ??
+    raw(env, 'OTEL_SERVICE_NAME') ??
+    envAttrs['service.name'] ??
+    pkg.name ??
+    'unknown_service:node';
+  const serviceVersion =
+    options.serviceVersion ?? envAttrs['service.version'] ?? pkg.version ?? '0.0.0';
   const deploymentEnvironment =
     options.deploymentEnvironment ??
     envAttrs['deployment.environment.name'] ??
@@ -136,7 +169,13 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     raw(env, 'NODE_ENV') ??
     'development';
 
-  const base = stripSlash(urlValue('OTEL_EXPORTER_OTLP_ENDPOINT', options.endpoint ?? raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'), 'http://localhost:4318'));
+  const base = stripSlash(
+    urlValue(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      options.endpoint ?? raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+      'http://localhost:4318',
+    ),
+  );
   const tracesEndpoint = urlValue(
     'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
     options.tracesEndpoint ?? raw(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
@@ -147,9 +186,21 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     options.logsEndpoint ?? raw(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'),
     `${base}/v1/logs`,
   );
-  const protocol = protocolValue('OTEL_EXPORTER_OTLP_PROTOCOL', options.protocol ?? raw(env, 'OTEL_EXPORTER_OTLP_PROTOCOL'), 'http/protobuf');
-  const tracesProtocol = protocolValue('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', raw(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'), protocol);
-  const logsProtocol = protocolValue('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', raw(env, 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'), protocol);
+  const protocol = protocolValue(
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    options.protocol ?? raw(env, 'OTEL_EXPORTER_OTLP_PROTOCOL'),
+    'http/protobuf',
+  );
+  const tracesProtocol = protocolValue(
+    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    raw(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'),
+    protocol,
+  );
+  const logsProtocol = protocolValue(
+    'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL',
+    raw(env, 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'),
+    protocol,
+  );
 
   let tracesExporter: Config['tracesExporter'] = 'otlp';
   const te = raw(env, 'OTEL_TRACES_EXPORTER');
@@ -174,14 +225,20 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   const arg = raw(env, 'OTEL_TRACES_SAMPLER_ARG');
   if (arg !== undefined) {
     const n = Number(arg);
-    if (!Number.isFinite(n) || n < 0 || n > 1) bad('OTEL_TRACES_SAMPLER_ARG', arg, 1, 'expected a number from 0 to 1');
+    if (!Number.isFinite(n) || n < 0 || n > 1)
+      bad('OTEL_TRACES_SAMPLER_ARG', arg, 1, 'expected a number from 0 to 1');
     else samplerRatio = n;
   }
 
   const maxQueueSize = intEnv(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000);
   let maxExportBatchSize = intEnv(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000);
   if (maxExportBatchSize > maxQueueSize) {
-    bad('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', String(maxExportBatchSize), maxQueueSize, 'larger than OTEL_BSP_MAX_QUEUE_SIZE');
+    bad(
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+      String(maxExportBatchSize),
+      maxQueueSize,
+      'larger than OTEL_BSP_MAX_QUEUE_SIZE',
+    );
     maxExportBatchSize = maxQueueSize;
   }
   const bsp = {
@@ -196,7 +253,10 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     scheduledDelayMillis: intEnv(env, 'OTEL_BLRP_SCHEDULE_DELAY', 1000, 0, 3_600_000),
     exportTimeoutMillis: intEnv(env, 'OTEL_BLRP_EXPORT_TIMEOUT', 30000, 1, 3_600_000),
     maxQueueSize: blrpQueue,
-    maxExportBatchSize: Math.min(intEnv(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000), blrpQueue),
+    maxExportBatchSize: Math.min(
+      intEnv(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000),
+      blrpQueue,
+    ),
   };
 
   let diagLevel: Config['diagLevel'] = 'INFO';
@@ -208,29 +268,53 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
   }
   let logLevel = options.logLevel ?? raw(env, 'LOG_LEVEL')?.toLowerCase();
   if (logLevel !== undefined && !PINO_LEVELS.includes(logLevel)) {
-    bad(options.logLevel !== undefined ? 'logLevel' : 'LOG_LEVEL', logLevel, 'info', `supported: ${PINO_LEVELS.join(', ')}`);
+    bad(
+      options.logLevel !== undefined ? 'logLevel' : 'LOG_LEVEL',
+      logLevel,
+      'info',
+      `supported: ${PINO_LEVELS.join(', ')}`,
+    );
     logLevel = undefined;
   }
   logLevel ??= dl !== undefined ? (DIAG_TO_PINO[diagLevel] ?? 'info') : 'info';
 
   let metricsPort = intEnv(env, 'OTEL_EXPORTER_PROMETHEUS_PORT', 9464, 0, 65535);
   if (options.metricsPort !== undefined) {
-    if (Number.isInteger(options.metricsPort) && options.metricsPort >= 0 && options.metricsPort <= 65535) metricsPort = options.metricsPort;
-    else bad('metricsPort', String(options.metricsPort), metricsPort, 'expected an integer from 0 to 65535');
+    if (
+      Number.isInteger(options.metricsPort) &&
+      options.metricsPort >= 0 &&
+      options.metricsPort <= 65535
+    )
+      metricsPort = options.metricsPort;
+    else
+      bad(
+        'metricsPort',
+        String(options.metricsPort),
+        metricsPort,
+        'expected an integer from 0 to 65535',
+      );
   }
   const metricsHost = options.metricsHost ?? raw(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
   let metricsServer = options.metricsServer ?? boolEnv(env, 'O11Y_METRICS_SERVER', true);
   const me = raw(env, 'OTEL_METRICS_EXPORTER');
   if (me !== undefined) {
     if (me === 'none') metricsServer = false;
-    else if (me !== 'prometheus') bad('OTEL_METRICS_EXPORTER', me, 'prometheus', 'supported: prometheus, none');
+    else if (me !== 'prometheus')
+      bad('OTEL_METRICS_EXPORTER', me, 'prometheus', 'supported: prometheus, none');
   }
 
-  const enabled = options.enabledInstrumentations ?? listEnv(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') ?? DEFAULT_INSTRUMENTATIONS;
-  const disabledList = options.disabledInstrumentations ?? listEnv(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
+  const enabled =
+    options.enabledInstrumentations ??
+    listEnv(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') ??
+    DEFAULT_INSTRUMENTATIONS;
+  const disabledList =
+    options.disabledInstrumentations ?? listEnv(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
   const instrumentations = new Set(enabled.filter((n) => !disabledList.includes(n)));
 
-  const resourceAttributes: Record<string, string | number | boolean> = { ...envAttrs, ...options.resourceAttributes };
+  const resourceAttributes: Record<string, string | number | boolean> = {
+    ...envAttrs,
+    ...options.resourceAttributes,
+  };
 
   return {
     disabled,
@@ -254,7 +338,8 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     metricsPort,
     metricsHost,
     instrumentations,
-    shutdownTimeoutMs: options.shutdownTimeoutMs ?? intEnv(env, 'O11Y_SHUTDOWN_TIMEOUT_MS', 2000, 0, 600_000),
+    shutdownTimeoutMs:
+      options.shutdownTimeoutMs ?? intEnv(env, 'O11Y_SHUTDOWN_TIMEOUT_MS', 2000, 0, 600_000),
     handleSignals: options.handleSignals ?? true,
   };
 }

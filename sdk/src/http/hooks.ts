@@ -29,10 +29,15 @@ function onRequest(_span: Span, req: ClientRequest | IncomingMessage): void {
 
 function onResponse(span: Span, res: IncomingMessage | ServerResponse): void {
   // For inbound requests this runs as the request arrives, before the app writes headers.
-  if (res instanceof ServerResponse && !res.headersSent) res.setHeader('traceresponse', traceresponse(span));
+  if (res instanceof ServerResponse && !res.headersSent)
+    res.setHeader('traceresponse', traceresponse(span));
 }
 
-function onFinish(span: Span, req: ClientRequest | IncomingMessage, res: IncomingMessage | ServerResponse): void {
+function onFinish(
+  span: Span,
+  req: ClientRequest | IncomingMessage,
+  res: IncomingMessage | ServerResponse,
+): void {
   const start = (req as Timed)[START];
   if (start === undefined) return;
   const seconds = (performance.now() - start) / 1000;
@@ -41,17 +46,27 @@ function onFinish(span: Span, req: ClientRequest | IncomingMessage, res: Incomin
     if (route === UNMATCHED_ROUTE) span.updateName(req.method ?? 'GET');
     const sc = span.spanContext();
     serverDuration.observe({
-      labels: { http_request_method: methodLabel(req.method), http_route: route, http_response_status_code: res.statusCode },
+      labels: {
+        http_request_method: methodLabel(req.method),
+        http_route: route,
+        http_response_status_code: res.statusCode,
+      },
       value: seconds,
       // Only sampled traces are exported, so only they make exemplars worth clicking.
       // prom-client types exemplar labels as the metric's own label names; any names are valid.
-      exemplarLabels: (sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : NO_EXEMPLAR) as never,
+      exemplarLabels: (sc.traceFlags & 1
+        ? { trace_id: sc.traceId, span_id: sc.spanId }
+        : NO_EXEMPLAR) as never,
     });
   } else if (req instanceof ClientRequest) {
     // The SDK's own exports run with tracing suppressed; they are not the app's traffic.
     if (isTracingSuppressed(context.active())) return;
     clientDuration.observe(
-      { http_request_method: methodLabel(req.method), server_address: req.host, http_response_status_code: (res).statusCode ?? 0 },
+      {
+        http_request_method: methodLabel(req.method),
+        server_address: req.host,
+        http_response_status_code: res.statusCode ?? 0,
+      },
       seconds,
     );
   }
@@ -60,7 +75,8 @@ function onFinish(span: Span, req: ClientRequest | IncomingMessage, res: Incomin
 /** Configuration for `@opentelemetry/instrumentation-http` that adds the SDK's behaviour. */
 export function httpInstrumentationConfig() {
   return {
-    ignoreIncomingRequestHook: (req: IncomingMessage) => metricsServer !== undefined && (req.socket as { server?: unknown }).server === metricsServer,
+    ignoreIncomingRequestHook: (req: IncomingMessage) =>
+      metricsServer !== undefined && (req.socket as { server?: unknown }).server === metricsServer,
     requestHook: onRequest,
     responseHook: onResponse,
     applyCustomAttributesOnSpan: onFinish,
@@ -79,7 +95,10 @@ export function undiciInstrumentationConfig() {
     requestHook: (_span: Span, req: UndiciRequestLike) => {
       (req as Timed)[START] = performance.now();
     },
-    responseHook: (_span: Span, info: { request: UndiciRequestLike; response: { statusCode: number } }) => {
+    responseHook: (
+      _span: Span,
+      info: { request: UndiciRequestLike; response: { statusCode: number } },
+    ) => {
       const start = (info.request as Timed)[START];
       if (start === undefined) return;
       let host = info.request.origin;
@@ -89,7 +108,11 @@ export function undiciInstrumentationConfig() {
         // keep origin as given
       }
       clientDuration.observe(
-        { http_request_method: methodLabel(info.request.method), server_address: host, http_response_status_code: info.response.statusCode },
+        {
+          http_request_method: methodLabel(info.request.method),
+          server_address: host,
+          http_response_status_code: info.response.statusCode,
+        },
         (performance.now() - start) / 1000,
       );
     },

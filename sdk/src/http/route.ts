@@ -13,7 +13,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export function currentRoute(req: { route?: unknown }): string {
   if (req.route === undefined) return UNMATCHED_ROUTE;
   const meta = getRPCMetadata(context.active());
-  if (meta?.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '') return capped(meta.route);
+  if (meta?.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '')
+    return capped(meta.route);
   return UNMATCHED_ROUTE;
 }
 
@@ -28,7 +29,18 @@ function capped(route: string): string {
   return route;
 }
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+const METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
 
 /** The method label: known HTTP methods as they are, anything else `_OTHER` (OTel semconv), so clients cannot mint series. */
 export function methodLabel(method: string | undefined): string {

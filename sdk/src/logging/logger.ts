@@ -14,11 +14,23 @@ function traceMixin(): object {
   if (span === undefined) return {};
   const sc = span.spanContext();
   if (!isSpanContextValid(sc)) return {};
-  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: FLAGS[sc.traceFlags] ?? sc.traceFlags.toString(16).padStart(2, '0') };
+  return {
+    trace_id: sc.traceId,
+    span_id: sc.spanId,
+    trace_flags: FLAGS[sc.traceFlags] ?? sc.traceFlags.toString(16).padStart(2, '0'),
+  };
 }
 
 const PINO_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const DIAG_TO_PINO: Record<string, string> = { NONE: 'silent', ERROR: 'error', WARN: 'warn', INFO: 'info', DEBUG: 'debug', VERBOSE: 'trace', ALL: 'trace' };
+const DIAG_TO_PINO: Record<string, string> = {
+  NONE: 'silent',
+  ERROR: 'error',
+  WARN: 'warn',
+  INFO: 'info',
+  DEBUG: 'debug',
+  VERBOSE: 'trace',
+  ALL: 'trace',
+};
 
 /** The level before any configuration is resolved: LOG_LEVEL, then OTEL_LOG_LEVEL, then info. */
 function initialLevel(): string {
@@ -30,15 +42,20 @@ function initialLevel(): string {
 }
 
 function create(): { logger: Logger; destinations: MultiStreamRes } {
-  const destinations: MultiStreamRes = pino.multistream([{ level: 'trace' as const, stream: pino.destination({ dest: 1, sync: true }) }]);
-  const logger = pino({ level: initialLevel(), mixin: traceMixin, redact: { paths: REDACT_PATHS, censor: REDACTED } }, destinations);
+  const destinations: MultiStreamRes = pino.multistream([
+    { level: 'trace' as const, stream: pino.destination({ dest: 1, sync: true }) },
+  ]);
+  const logger = pino(
+    { level: initialLevel(), mixin: traceMixin, redact: { paths: REDACT_PATHS, censor: REDACTED } },
+    destinations,
+  );
   return { logger, destinations };
 }
 
 // One logger per process even with two copies of the SDK loaded: the started copy attaches the
 // OTLP destination, and every copy's `logger` must ship through it.
 const LOGGER = Symbol.for('@o11y/sdk.logger');
-const shared = (globalThis as { [LOGGER]?: ReturnType<typeof create> })[LOGGER] ??= create();
+const shared = ((globalThis as { [LOGGER]?: ReturnType<typeof create> })[LOGGER] ??= create());
 
 /** Where lines go: stdout always, plus the OTLP transport once the SDK starts. */
 export const destinations: MultiStreamRes = shared.destinations;

@@ -11,7 +11,12 @@ import { context, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { LogRecord } from '@opentelemetry/api-logs';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  type LogRecordExporter,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
 import build from 'pino-abstract-transport';
 import { parentPort } from 'node:worker_threads';
 import type { Transform } from 'node:stream';
@@ -23,7 +28,12 @@ export interface WorkerOptions {
   resourceAttributes: Record<string, string | number | boolean>;
   url: string;
   protocol: 'http/protobuf' | 'http/json';
-  batch: { scheduledDelayMillis: number; exportTimeoutMillis: number; maxQueueSize: number; maxExportBatchSize: number };
+  batch: {
+    scheduledDelayMillis: number;
+    exportTimeoutMillis: number;
+    maxQueueSize: number;
+    maxExportBatchSize: number;
+  };
 }
 
 interface PinoLine {
@@ -51,7 +61,8 @@ class ReportingExporter implements LogRecordExporter {
   constructor(private readonly inner: LogRecordExporter) {}
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     this.inner.export(records, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS) tell('o11y:export-failure', result.error?.message ?? 'export failed', records.length);
+      if (result.code !== ExportResultCode.SUCCESS)
+        tell('o11y:export-failure', result.error?.message ?? 'export failed', records.length);
       done(result);
     });
   }
@@ -65,21 +76,31 @@ class ReportingExporter implements LogRecordExporter {
 
 function exporter(options: WorkerOptions): LogRecordExporter {
   if (options.protocol === 'http/json') {
-    const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http');
+    const { OTLPLogExporter } =
+      require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http');
     return new OTLPLogExporter({ url: options.url });
   }
-  const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto');
+  const { OTLPLogExporter } =
+    require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto');
   return new OTLPLogExporter({ url: options.url });
 }
 
 /** Counts records the batch processor drops on a full queue, reported at most once a second. */
 function countDrops(processor: BatchLogRecordProcessor): void {
-  const internals = processor as unknown as { _addToBuffer?: (r: unknown) => void; _finishedLogRecords?: { length: number }; _maxQueueSize?: number };
+  const internals = processor as unknown as {
+    _addToBuffer?: (r: unknown) => void;
+    _finishedLogRecords?: { length: number };
+    _maxQueueSize?: number;
+  };
   const original = internals._addToBuffer;
   if (typeof original !== 'function') return;
   let pending = 0;
   internals._addToBuffer = function (this: typeof internals, record: unknown) {
-    if (this._finishedLogRecords !== undefined && this._maxQueueSize !== undefined && this._finishedLogRecords.length >= this._maxQueueSize) {
+    if (
+      this._finishedLogRecords !== undefined &&
+      this._maxQueueSize !== undefined &&
+      this._finishedLogRecords.length >= this._maxQueueSize
+    ) {
       if (pending++ === 0) {
         setTimeout(() => {
           tell('o11y:dropped', pending);
@@ -94,15 +115,26 @@ function countDrops(processor: BatchLogRecordProcessor): void {
 function contextOf(line: PinoLine): Context {
   const { trace_id: traceId, span_id: spanId, trace_flags: flags } = line;
   if (typeof traceId !== 'string' || typeof spanId !== 'string') return context.active();
-  const traceFlags = typeof flags === 'string' ? parseInt(flags, 16) : typeof flags === 'number' ? flags : TraceFlags.NONE;
+  const traceFlags =
+    typeof flags === 'string'
+      ? parseInt(flags, 16)
+      : typeof flags === 'number'
+        ? flags
+        : TraceFlags.NONE;
   return trace.setSpanContext(context.active(), { traceId, spanId, traceFlags, isRemote: true });
 }
 
 /** The transport factory thread-stream calls in the worker. */
 export default async function otlpWorker(options: WorkerOptions): Promise<Transform> {
-  const processor = new BatchLogRecordProcessor({ exporter: new ReportingExporter(exporter(options)), ...options.batch });
+  const processor = new BatchLogRecordProcessor({
+    exporter: new ReportingExporter(exporter(options)),
+    ...options.batch,
+  });
   countDrops(processor);
-  const provider = new LoggerProvider({ resource: resourceFromAttributes(options.resourceAttributes), processors: [processor] });
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes(options.resourceAttributes),
+    processors: [processor],
+  });
   const otelLogger = provider.getLogger(options.loggerName, options.serviceVersion);
 
   const stream = (await build(

@@ -15,7 +15,9 @@ let installed = false;
 /** NODE_OPTIONS for the worker without our own preload, so the worker does not start an SDK itself. */
 function workerNodeOptions(value: string | undefined): string {
   if (!value) return '';
-  return value.replace(/(^|\s)(--import|--require|-r)(=|\s+)\S*o11y\/sdk\/register\S*/g, ' ').trim();
+  return value
+    .replace(/(^|\s)(--import|--require|-r)(=|\s+)\S*o11y\/sdk\/register\S*/g, ' ')
+    .trim();
 }
 
 /**
@@ -23,7 +25,10 @@ function workerNodeOptions(value: string | undefined): string {
  * the traces. Only this path ships logs: instrumentation-pino's own sending stays off. The worker
  * starts with the first line logged, so a process that never logs never pays for it.
  */
-export function startLogShipping(config: Config, attributes: Record<string, string | number | boolean>): void {
+export function startLogShipping(
+  config: Config,
+  attributes: Record<string, string | number | boolean>,
+): void {
   if (installed || config.logsExporter === 'none') return;
   installed = true;
   const options: WorkerOptions = {
@@ -64,9 +69,16 @@ function createTransport(config: Config, options: WorkerOptions): Transport | un
     }) as Transport;
     // pino only sends its config to a transport passed to pino() directly; this one sits in a
     // multistream, and the worker waits for the config before it processes a single line.
-    t.emit('message', { code: 'PINO_CONFIG', config: { levels: logger.levels, messageKey: 'msg', errorKey: 'err' } });
-    t.on('error', (err: Error) => warnOnce('logs-transport', `log shipping stopped (${err.message}); lines still go to stdout`));
-    t.on('o11y:export-failure', (message: string) => reportExportFailure('logs', config.logsEndpoint, message));
+    t.emit('message', {
+      code: 'PINO_CONFIG',
+      config: { levels: logger.levels, messageKey: 'msg', errorKey: 'err' },
+    });
+    t.on('error', (err: Error) =>
+      warnOnce('logs-transport', `log shipping stopped (${err.message}); lines still go to stdout`),
+    );
+    t.on('o11y:export-failure', (message: string) =>
+      reportExportFailure('logs', config.logsEndpoint, message),
+    );
     t.on('o11y:dropped', (count: number) => selfMetrics.logRecordsDropped.inc(count));
     transportReady = new Promise<void>((r) => {
       t.once('ready', () => r());
@@ -74,7 +86,10 @@ function createTransport(config: Config, options: WorkerOptions): Transport | un
     });
     return t;
   } catch (err) {
-    warnOnce('logs-transport', `log shipping could not start (${(err as Error).message}); lines still go to stdout`);
+    warnOnce(
+      'logs-transport',
+      `log shipping could not start (${(err as Error).message}); lines still go to stdout`,
+    );
     return undefined;
   }
 }

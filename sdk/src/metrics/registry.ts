@@ -1,8 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OpenMetricsContentType, CounterConfiguration, GaugeConfiguration, HistogramConfiguration, Metric } from 'prom-client';
+import type {
+  OpenMetricsContentType,
+  CounterConfiguration,
+  GaugeConfiguration,
+  HistogramConfiguration,
+  Metric,
+} from 'prom-client';
 
 /** OTel HTTP semantic-convention buckets, in seconds. */
-export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
 
 // One registry per process even if two copies of the SDK are loaded (a preloaded one and an
 // app's own), so that every metric is served by whichever copy started.
@@ -21,7 +29,11 @@ export const registry: Registry<OpenMetricsContentType> = (shared[REGISTRY] ??= 
 let runtimeStarted = false;
 
 /** Labels every series with the service identity and starts prom-client's runtime metrics once. */
-export function initRegistry(labels: { service_name: string; service_version: string; deployment_environment: string }): void {
+export function initRegistry(labels: {
+  service_name: string;
+  service_version: string;
+  deployment_environment: string;
+}): void {
   registry.setDefaultLabels(labels);
   if (!runtimeStarted) {
     runtimeStarted = true;
@@ -29,7 +41,10 @@ export function initRegistry(labels: { service_name: string; service_version: st
   }
 }
 
-function existing<T extends Metric>(name: string, kind: new (...args: never[]) => T): T | undefined {
+function existing<T extends Metric>(
+  name: string,
+  kind: new (...args: never[]) => T,
+): T | undefined {
   const m = registry.getSingleMetric(name);
   if (m === undefined) return undefined;
   // Another copy of prom-client makes instanceof fail for the same kind of metric.
@@ -52,11 +67,16 @@ export type GaugeOptions<L extends string> = Omit<GaugeConfiguration<L>, 'regist
 export const metrics = {
   /** A prom-client Counter (name should end in `_total`). */
   counter<L extends string = string>(options: CounterOptions<L>): Counter<L> {
-    return existing(options.name, Counter<L>) ?? new Counter<L>({ ...options, registers: [registry] });
+    return (
+      existing(options.name, Counter<L>) ?? new Counter<L>({ ...options, registers: [registry] })
+    );
   },
   /** A prom-client Histogram; exemplars are enabled when `enableExemplars` is set. */
   histogram<L extends string = string>(options: HistogramOptions<L>): Histogram<L> {
-    return existing(options.name, Histogram<L>) ?? new Histogram<L>({ ...options, registers: [registry] });
+    return (
+      existing(options.name, Histogram<L>) ??
+      new Histogram<L>({ ...options, registers: [registry] })
+    );
   },
   /** A prom-client Gauge; `collect` runs on every scrape. */
   gauge<L extends string = string>(options: GaugeOptions<L>): Gauge<L> {
@@ -85,8 +105,14 @@ export function metricsHandler(_req: unknown, res: import('node:http').ServerRes
 
 /** The SDK's own health counters (read by the benchmark and by dashboards). */
 export const selfMetrics = {
-  spansDropped: metrics.counter({ name: 'o11y_sdk_spans_dropped_total', help: 'Spans dropped by the SDK because the export queue was full.' }),
-  logRecordsDropped: metrics.counter({ name: 'o11y_sdk_log_records_dropped_total', help: 'Log records dropped before export.' }),
+  spansDropped: metrics.counter({
+    name: 'o11y_sdk_spans_dropped_total',
+    help: 'Spans dropped by the SDK because the export queue was full.',
+  }),
+  logRecordsDropped: metrics.counter({
+    name: 'o11y_sdk_log_records_dropped_total',
+    help: 'Log records dropped before export.',
+  }),
   exportFailures: metrics.counter({
     name: 'o11y_sdk_export_failures_total',
     help: 'Failed export attempts by signal.',

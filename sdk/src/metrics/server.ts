@@ -9,7 +9,10 @@ export let metricsServer: Server | undefined;
  * Serves `/metrics` on its own port. The server is unref'd so it never keeps a finished
  * process alive, and a port that is taken produces a warning rather than a crash.
  */
-export function startMetricsServer(port: number, host: string | undefined): Promise<Server | undefined> {
+export function startMetricsServer(
+  port: number,
+  host: string | undefined,
+): Promise<Server | undefined> {
   return new Promise((resolveStart) => {
     const server = createServer((req, res) => {
       if (req.url !== '/metrics' && !req.url?.startsWith('/metrics?')) {
@@ -30,7 +33,9 @@ export function startMetricsServer(port: number, host: string | undefined): Prom
     });
     metricsServer = server;
     server.on('error', (err: NodeJS.ErrnoException) => {
-      warn(`metrics server could not listen on ${host ?? '*'}:${port} (${err.code ?? err.message}); /metrics is not served, mount metricsHandler on your app instead`);
+      warn(
+        `metrics server could not listen on ${host ?? '*'}:${port} (${err.code ?? err.message}); /metrics is not served, mount metricsHandler on your app instead`,
+      );
       metricsServer = undefined;
       resolveStart(undefined);
     });

@@ -19,7 +19,8 @@ export function exportFailedRecently(): boolean {
 export function reportExportFailure(signal: 'traces' | 'logs', url: string, error: unknown): void {
   lastFailureAt = Date.now();
   selfMetrics.exportFailures.inc({ signal });
-  const why = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
+  const why =
+    error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
   exportWarning(
     `export:${signal}`,
     `${signal} export to ${url} failed (${why}); the app is unaffected, telemetry is dropped while this lasts (repeated at most once a minute)`,
@@ -36,7 +37,8 @@ class CountingExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     try {
       this.inner.export(spans, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) reportExportFailure('traces', this.url, result.error);
+        if (result.code !== ExportResultCode.SUCCESS)
+          reportExportFailure('traces', this.url, result.error);
         resultCallback(result);
       });
     } catch (error) {
@@ -83,13 +85,22 @@ export function createSpanExporter(config: Config): SpanExporter | undefined {
 
 function loadSpanExporter(config: Config): SpanExporter {
   if (config.tracesExporter === 'console') {
-    const { ConsoleSpanExporter } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+    const { ConsoleSpanExporter } =
+      require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
     return new ConsoleSpanExporter();
   }
   if (config.tracesProtocol === 'http/json') {
-    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-    return new CountingExporter(new OTLPTraceExporter({ url: config.tracesEndpoint }), config.tracesEndpoint);
+    const { OTLPTraceExporter } =
+      require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    return new CountingExporter(
+      new OTLPTraceExporter({ url: config.tracesEndpoint }),
+      config.tracesEndpoint,
+    );
   }
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-  return new CountingExporter(new OTLPTraceExporter({ url: config.tracesEndpoint }), config.tracesEndpoint);
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  return new CountingExporter(
+    new OTLPTraceExporter({ url: config.tracesEndpoint }),
+    config.tracesEndpoint,
+  );
 }

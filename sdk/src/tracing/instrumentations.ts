@@ -20,7 +20,8 @@ const CANDIDATES: Record<string, Candidate> = {
   http: {
     esm: ['http', 'https', 'node:http', 'node:https'],
     load: () => {
-      const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      const { HttpInstrumentation } =
+        require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
       return new HttpInstrumentation(httpInstrumentationConfig());
     },
   },
@@ -28,17 +29,23 @@ const CANDIDATES: Record<string, Candidate> = {
     target: 'express',
     esm: ['express', 'router'],
     load: () => {
-      const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+      const { ExpressInstrumentation, ExpressLayerType } =
+        require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
       // No span per middleware/handler/router: the server span, named after the full route, is enough.
       return new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.REQUEST_HANDLER, ExpressLayerType.ROUTER],
+        ignoreLayersType: [
+          ExpressLayerType.MIDDLEWARE,
+          ExpressLayerType.REQUEST_HANDLER,
+          ExpressLayerType.ROUTER,
+        ],
       });
     },
   },
   undici: {
     esm: [],
     load: () => {
-      const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+      const { UndiciInstrumentation } =
+        require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
       return new UndiciInstrumentation(undiciInstrumentationConfig());
     },
   },
@@ -46,7 +53,8 @@ const CANDIDATES: Record<string, Candidate> = {
     target: 'pg',
     esm: ['pg', 'pg-pool'],
     load: () => {
-      const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+      const { PgInstrumentation } =
+        require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
       return new PgInstrumentation({ requireParentSpan: true });
     },
   },
@@ -54,7 +62,8 @@ const CANDIDATES: Record<string, Candidate> = {
     target: 'amqplib',
     esm: ['amqplib'],
     load: () => {
-      const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
+      const { AmqplibInstrumentation } =
+        require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
       return new AmqplibInstrumentation();
     },
   },
@@ -62,7 +71,8 @@ const CANDIDATES: Record<string, Candidate> = {
     target: 'ioredis',
     esm: ['ioredis'],
     load: () => {
-      const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
+      const { IORedisInstrumentation } =
+        require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
       return new IORedisInstrumentation({ requireParentSpan: true });
     },
   },
@@ -70,7 +80,8 @@ const CANDIDATES: Record<string, Candidate> = {
     target: 'pino',
     esm: ['pino'],
     load: () => {
-      const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+      const { PinoInstrumentation } =
+        require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
       // Correlation only: the SDK's transport is the one path that ships log lines.
       return new PinoInstrumentation({ disableLogSending: true });
     },
@@ -91,13 +102,19 @@ export function appCanResolve(pkg: string): boolean {
 }
 
 /** The instrumentations to enable, and the module names the ESM hook has to wrap for them. */
-export function selectInstrumentations(names: Set<string>): { instrumentations: Instrumentation[]; esmModules: string[] } {
+export function selectInstrumentations(names: Set<string>): {
+  instrumentations: Instrumentation[];
+  esmModules: string[];
+} {
   const instrumentations: Instrumentation[] = [];
   const esmModules: string[] = [];
   for (const name of names) {
     const c = CANDIDATES[name];
     if (c === undefined) {
-      warnOnce(`instr:${name}`, `instrumentation ${JSON.stringify(name)} is not bundled with @o11y/sdk; it stays off`);
+      warnOnce(
+        `instr:${name}`,
+        `instrumentation ${JSON.stringify(name)} is not bundled with @o11y/sdk; it stays off`,
+      );
       continue;
     }
     if (c.target !== undefined && !appCanResolve(c.target)) continue;
@@ -105,7 +122,10 @@ export function selectInstrumentations(names: Set<string>): { instrumentations: 
       instrumentations.push(c.load());
       esmModules.push(...c.esm);
     } catch (err) {
-      warnOnce(`instr:${name}`, `instrumentation ${name} failed to load (${(err as Error).message}); it stays off`);
+      warnOnce(
+        `instr:${name}`,
+        `instrumentation ${name} failed to load (${(err as Error).message}); it stays off`,
+      );
     }
   }
   return { instrumentations, esmModules };

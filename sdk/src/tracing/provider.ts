@@ -34,11 +34,19 @@ function sampler(config: Config): Sampler {
 
 /** Counts spans the batch processor drops on a full queue (upstream only mentions them in diag). */
 function countDrops(bsp: BatchSpanProcessor): void {
-  const internals = bsp as unknown as { _addToBuffer?: (span: unknown) => void; _finishedSpans?: { length: number }; _maxQueueSize?: number };
+  const internals = bsp as unknown as {
+    _addToBuffer?: (span: unknown) => void;
+    _finishedSpans?: { length: number };
+    _maxQueueSize?: number;
+  };
   const original = internals._addToBuffer;
   if (typeof original !== 'function') return;
   internals._addToBuffer = function (this: typeof internals, span: unknown) {
-    if (this._finishedSpans !== undefined && this._maxQueueSize !== undefined && this._finishedSpans.length >= this._maxQueueSize) {
+    if (
+      this._finishedSpans !== undefined &&
+      this._maxQueueSize !== undefined &&
+      this._finishedSpans.length >= this._maxQueueSize
+    ) {
       selfMetrics.spansDropped.inc();
     }
     original.call(this, span);
@@ -60,7 +68,12 @@ function installDiag(config: Config): void {
   const limited = rateLimitedWarner(60_000);
   const say = (msg: string, args: unknown[]) => {
     if (exportFailedRecently()) return; // already reported by the exporter wrapper
-    const text = [msg, ...args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a)))].join(' ');
+    const text = [
+      msg,
+      ...args.map((a) =>
+        a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a),
+      ),
+    ].join(' ');
     limited(`diag:${msg.slice(0, 60)}`, `opentelemetry: ${text}`);
   };
   const logger: DiagLogger = {
@@ -80,7 +93,10 @@ function installDiag(config: Config): void {
 }
 
 /** Builds and registers the global tracer provider (context manager, W3C propagators included). */
-export function startTracing(config: Config, attributes: Record<string, string | number | boolean>): NodeTracerProvider {
+export function startTracing(
+  config: Config,
+  attributes: Record<string, string | number | boolean>,
+): NodeTracerProvider {
   const exporter = createSpanExporter(config);
   const spanProcessors = [];
   if (exporter !== undefined) {

@@ -10,13 +10,29 @@ const EXPRESS4 = join(__dirname, '..', 'fixtures', 'express4');
  */
 export default function setup(): void {
   const pkg = join(EXPRESS4, 'node_modules', 'express', 'package.json');
-  if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version.startsWith('4.')) return;
+  if (
+    existsSync(pkg) &&
+    (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version.startsWith('4.')
+  )
+    return;
   const lock = '/tmp/o11y/npm.lock';
-  const npm = ['install', '--prefix', EXPRESS4, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'express@4'];
+  const npm = [
+    'install',
+    '--prefix',
+    EXPRESS4,
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    'express@4',
+  ];
   try {
     if (existsSync(lock)) execFileSync('flock', [lock, 'npm', ...npm], { stdio: 'inherit' });
     else execFileSync('npm', npm, { stdio: 'inherit' });
   } catch (err) {
-    throw new Error(`express 4 for the fixture could not be installed (${(err as Error).message}); run: npm install --prefix sdk/test/fixtures/express4 --no-save express@4`, { cause: err });
+    throw new Error(
+      `express 4 for the fixture could not be installed (${(err as Error).message}); run: npm install --prefix sdk/test/fixtures/express4 --no-save express@4`,
+      { cause: err },
+    );
   }
 }

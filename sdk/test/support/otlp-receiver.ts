@@ -33,7 +33,8 @@ function anyValue(v: Any): unknown {
   if ('intValue' in v) return Number(v.intValue);
   if ('doubleValue' in v) return v.doubleValue;
   if ('arrayValue' in v) return ((v.arrayValue as { values?: Any[] }).values ?? []).map(anyValue);
-  if ('kvlistValue' in v) return attrs((v.kvlistValue as { values?: { key: string; value: Any }[] }).values);
+  if ('kvlistValue' in v)
+    return attrs((v.kvlistValue as { values?: { key: string; value: Any }[] }).values);
   if ('bytesValue' in v) return v.bytesValue;
   return undefined;
 }
@@ -72,8 +73,14 @@ export class OtlpReceiver {
         this.contentTypes.add(type);
         try {
           const json = type.includes('json');
-          if (req.url?.endsWith('/v1/traces')) this.addTraces(json ? (JSON.parse(body.toString()) as Decoded) : decode(body, TraceRequest));
-          else if (req.url?.endsWith('/v1/logs')) this.addLogs(json ? (JSON.parse(body.toString()) as Decoded) : decode(body, LogsRequest));
+          if (req.url?.endsWith('/v1/traces'))
+            this.addTraces(
+              json ? (JSON.parse(body.toString()) as Decoded) : decode(body, TraceRequest),
+            );
+          else if (req.url?.endsWith('/v1/logs'))
+            this.addLogs(
+              json ? (JSON.parse(body.toString()) as Decoded) : decode(body, LogsRequest),
+            );
           res.setHeader('content-type', json ? 'application/json' : 'application/x-protobuf');
           res.end(json ? '{}' : '');
         } catch (err) {
@@ -131,13 +138,19 @@ export class OtlpReceiver {
   }
 
   /** Waits until `check` returns a value (not undefined/false), polling what has arrived. */
-  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    check: () => T | undefined | false,
+    timeoutMs = 15_000,
+  ): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const v = check();
       if (v !== undefined && v !== false) return v;
       if (Date.now() > until) {
-        throw new Error(`timed out waiting for ${what}; received spans: ${JSON.stringify(this.spans.map((s) => s.name))}, logs: ${this.logs.length}`);
+        throw new Error(
+          `timed out waiting for ${what}; received spans: ${JSON.stringify(this.spans.map((s) => s.name))}, logs: ${this.logs.length}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

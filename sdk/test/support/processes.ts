@@ -54,21 +54,26 @@ export function startFixture(script: string, opts: StartOptions = {}): Promise<R
   delete env.NODE_ENV;
   for (const k of Object.keys(env)) if (k.startsWith('VITEST_')) delete env[k];
   for (const k of Object.keys(opts.env ?? {})) env[k] = opts.env![k];
-  const child = spawn(process.execPath, [...(opts.preload ?? ['--import', '@o11y/sdk/register']), script, ...(opts.args ?? [])], {
-    cwd: opts.cwd ?? FIXTURES,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(opts.preload ?? ['--import', '@o11y/sdk/register']), script, ...(opts.args ?? [])],
+    {
+      cwd: opts.cwd ?? FIXTURES,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   all.add(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolveExit) =>
-    child.on('exit', (code, signal) => {
-      all.delete(child);
-      resolveExit({ code, signal, ms: Date.now() - started });
-    }),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>(
+    (resolveExit) =>
+      child.on('exit', (code, signal) => {
+        all.delete(child);
+        resolveExit({ code, signal, ms: Date.now() - started });
+      }),
   );
   const lines = () =>
     out
@@ -90,7 +95,10 @@ export function startFixture(script: string, opts: StartOptions = {}): Promise<R
   });
   if (opts.noReady) return Promise.resolve(running(0, 0));
   return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fixture ${script} not ready in 30 s; stderr: ${err}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`fixture ${script} not ready in 30 s; stderr: ${err}`)),
+      30_000,
+    );
     const onData = () => {
       const m = /^READY (\{.*\})$/m.exec(out);
       if (!m) return;
@@ -102,13 +110,19 @@ export function startFixture(script: string, opts: StartOptions = {}): Promise<R
     child.stdout.on('data', onData);
     void exited.then((e) => {
       clearTimeout(timer);
-      reject(new Error(`fixture ${script} exited (${e.code ?? e.signal}) before READY; stderr: ${err}; stdout: ${out}`));
+      reject(
+        new Error(
+          `fixture ${script} exited (${e.code ?? e.signal}) before READY; stderr: ${err}; stdout: ${out}`,
+        ),
+      );
     });
   });
 }
 
 /** Fetches the fixture's Prometheus endpoint in OpenMetrics format. */
 export async function scrape(metricsPort: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { accept: 'application/openmetrics-text' } });
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+    headers: { accept: 'application/openmetrics-text' },
+  });
   return res.text();
 }

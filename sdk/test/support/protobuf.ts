@@ -58,14 +58,18 @@ export function decode(buf: Buffer, schema: Schema): Decoded {
     else if (t === 'double') value = raw!.readDoubleLE(0);
     else if (t === 'bool') value = value === 1n;
     else if (t === 'varint') value = Number(value);
-    if (def.repeated) ((out[def.name] as unknown[] | undefined) ?? (out[def.name] = [])).push(value);
+    if (def.repeated)
+      ((out[def.name] as unknown[] | undefined) ?? (out[def.name] = [])).push(value);
     else out[def.name] = value;
   }
   return out;
 }
 
 const AnyValue: Schema = {};
-const KeyValue: Schema = { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: AnyValue } };
+const KeyValue: Schema = {
+  1: { name: 'key', type: 'string' },
+  2: { name: 'value', type: AnyValue },
+};
 Object.assign(AnyValue, {
   1: { name: 'stringValue', type: 'string' },
   2: { name: 'boolValue', type: 'bool' },
@@ -76,7 +80,10 @@ Object.assign(AnyValue, {
   7: { name: 'bytesValue', type: 'bytes' },
 } satisfies Schema);
 const Resource: Schema = { 1: { name: 'attributes', type: KeyValue, repeated: true } };
-const Scope: Schema = { 1: { name: 'name', type: 'string' }, 2: { name: 'version', type: 'string' } };
+const Scope: Schema = {
+  1: { name: 'name', type: 'string' },
+  2: { name: 'version', type: 'string' },
+};
 const Span: Schema = {
   1: { name: 'traceId', type: 'bytes' },
   2: { name: 'spanId', type: 'bytes' },
@@ -86,7 +93,10 @@ const Span: Schema = {
   7: { name: 'startTimeUnixNano', type: 'fixed64' },
   8: { name: 'endTimeUnixNano', type: 'fixed64' },
   9: { name: 'attributes', type: KeyValue, repeated: true },
-  15: { name: 'status', type: { 2: { name: 'message', type: 'string' }, 3: { name: 'code', type: 'varint' } } },
+  15: {
+    name: 'status',
+    type: { 2: { name: 'message', type: 'string' }, 3: { name: 'code', type: 'varint' } },
+  },
 };
 const LogRecord: Schema = {
   1: { name: 'timeUnixNano', type: 'fixed64' },
@@ -104,7 +114,14 @@ export const TraceRequest: Schema = {
     repeated: true,
     type: {
       1: { name: 'resource', type: Resource },
-      2: { name: 'scopeSpans', repeated: true, type: { 1: { name: 'scope', type: Scope }, 2: { name: 'spans', type: Span, repeated: true } } },
+      2: {
+        name: 'scopeSpans',
+        repeated: true,
+        type: {
+          1: { name: 'scope', type: Scope },
+          2: { name: 'spans', type: Span, repeated: true },
+        },
+      },
     },
   },
 };
@@ -114,7 +131,14 @@ export const LogsRequest: Schema = {
     repeated: true,
     type: {
       1: { name: 'resource', type: Resource },
-      2: { name: 'scopeLogs', repeated: true, type: { 1: { name: 'scope', type: Scope }, 2: { name: 'logRecords', type: LogRecord, repeated: true } } },
+      2: {
+        name: 'scopeLogs',
+        repeated: true,
+        type: {
+          1: { name: 'scope', type: Scope },
+          2: { name: 'logRecords', type: LogRecord, repeated: true },
+        },
+      },
     },
   },
 };
