@@ -119,6 +119,18 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(text).not.toMatch(/server_address="127.0.0.1",http_response_status_code="200"\} [3-9]/);
   });
 
+  it("correlates the app's own pino logger (instrumentation-pino) and ships none of its lines", async () => {
+    const res = await fetch(`http://127.0.0.1:${front.port}/own-pino`);
+    const [, traceId, spanId] = res.headers.get('traceresponse')!.split('-');
+    const line = await receiver.waitFor('own pino line', () =>
+      front.lines().find((l) => l.msg === 'own pino line'),
+    );
+    expect(line).toMatchObject({ trace_id: traceId, span_id: spanId });
+    await new Promise((r) => setTimeout(r, 500));
+    // Only the SDK's logger ships; an app's own pino gets correlation only.
+    expect(receiver.logs.filter((l) => l.body === 'own pino line')).toEqual([]);
+  });
+
   it('serves the same registry from a handler mounted on the app', async () => {
     const res = await fetch(`http://127.0.0.1:${front.port}/app-metrics`);
     expect(res.headers.get('content-type')).toContain('application/openmetrics-text');
