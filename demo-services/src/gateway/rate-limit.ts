@@ -1,5 +1,6 @@
-// Per-client rate limiting in Redis: a fixed window counter per client (the token's subject, or the
-// IP address for anonymous calls), shared by every gateway instance. Redis being down fails open:
+// Per-client rate limiting in Redis: a fixed window per client that starts with the client's first
+// request (so there is no shared boundary where every client's budget resets at once), keyed by
+// the token's subject or, for anonymous calls, the IP address; shared by every gateway instance. Redis being down fails open:
 // losing rate limiting is better than losing the API.
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis } from 'ioredis';
@@ -35,10 +36,9 @@ export function rateLimit(redis: Redis, tokens: TokenService, s: RateLimitSettin
         // an invalid token is rate limited as the address it came from
       }
     }
-    const window = Math.floor(Date.now() / s.windowMs);
     let result: [number, number];
     try {
-      result = (await redis.eval(SCRIPT, 1, `${s.keyPrefix}${client}:${window}`, s.windowMs)) as [
+      result = (await redis.eval(SCRIPT, 1, `${s.keyPrefix}${client}`, s.windowMs)) as [
         number,
         number,
       ];
