@@ -21,6 +21,7 @@ interface Variable {
   type: string;
   query?: string | { query?: string };
   regex?: string;
+  current?: { value?: string | string[] };
 }
 interface Dashboard {
   uid: string;
@@ -57,12 +58,12 @@ const isPrometheus = (ds: { type?: string; uid?: string } | null | undefined, d:
   return v?.type === 'datasource' && v.query === 'prometheus';
 };
 
-/** Every Prometheus query of every panel, with the names of the query variables it uses. */
+/** Every Prometheus query of every panel, with the names of the (non-datasource) variables it uses. */
 export function panelQueries(): PanelQuery[] {
   const out: PanelQuery[] = [];
   for (const d of dashboards()) {
     const queryVars = (d.templating?.list ?? [])
-      .filter((v) => v.type === 'query')
+      .filter((v) => v.type !== 'datasource')
       .map((v) => v.name);
     for (const p of allPanels(d.panels)) {
       for (const t of p.targets ?? []) {
@@ -82,17 +83,24 @@ export function panelQueries(): PanelQuery[] {
   return out;
 }
 
-/** The values Grafana would offer for a query variable (label_values(metric, label) only). */
+/** The values Grafana would offer for a variable (query variables: label_values(metric, label)). */
 export async function variableValues(dashboardUid: string, name: string): Promise<string[]> {
   const d = dashboards().find((x) => x.uid === dashboardUid);
   const v = d?.templating?.list.find((x) => x.name === name);
-  const q = typeof v?.query === 'string' ? v.query : v?.query?.query;
+  if (!v) throw new Error(`${dashboardUid}: no variable ${name}`);
+  const q = typeof v.query === 'string' ? v.query : v.query?.query;
+  if (v.type === 'constant') return [q ?? ''];
+  if (v.type === 'custom') return (q ?? '').split(',').map((x) => x.trim());
+  if (v.type !== 'query') {
+    const current = v.current?.value;
+    return [Array.isArray(current) ? (current[0] ?? '') : (current ?? q ?? '')];
+  }
   const m = /^label_values\((?:(.+),\s*)?(\w+)\)$/.exec(q ?? '');
   if (!m) throw new Error(`${dashboardUid}: variable ${name} has an unsupported query "${q}"`);
   const url = new URL(`${PROMETHEUS}/api/v1/label/${m[2]}/values`);
   if (m[1]) url.searchParams.set('match[]', m[1]);
   const body = (await (await fetch(url)).json()) as { data: string[] };
-  const regex = v?.regex ? new RegExp(v.regex.replace(/^\/(.*)\/$/, '$1')) : undefined;
+  const regex = v.regex ? new RegExp(v.regex.replace(/^\/(.*)\/$/, '$1')) : undefined;
   return body.data.filter((x) => !regex || regex.test(x));
 }
 
@@ -104,7 +112,8 @@ export function expand(expr: string, values: Record<string, string> = {}): strin
     .replaceAll('$__interval', '10s')
     .replaceAll('$__range', '15m')
     .replaceAll('$__auto', '1m');
-  for (const [k, v] of Object.entries(values))
-    e = e.replaceAll(`\${${k}}`, v).replaceAll(`$${k}`, v);
+  // Longest names first, so $service does not eat the start of $service_name.
+  const names = Object.keys(values).sort((a, b) => b.length - a.length);
+  for (const k of names) e = e.replaceAll(`\${${k}}`, values[k]!).replaceAll(`$${k}`, values[k]!);
   return e;
 }
