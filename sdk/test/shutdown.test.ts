@@ -105,6 +105,7 @@ describe('shutdown and exit', () => {
     app.child.kill('SIGTERM');
     const exit = await app.exited;
     expect(app.stdout()).toContain('APP HANDLER RAN');
+    expect(app.stdout()).toContain('APP SHUTDOWN DONE');
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(receiver.spans.some((s) => s.traceId === traceId)).toBe(true);
   });

@@ -9,15 +9,19 @@ export function installSignalHandlers(flush: () => Promise<void>): void {
     const onSignal = (): void => {
       if (handling) return;
       handling = true;
+      // Counted now, not after the flush: an app's `process.once` handler is gone by then, yet
+      // its graceful shutdown is under way and must not be cut short.
+      const appHandlers = process.listenerCount(signal) - 1;
       flush()
         .catch(() => undefined)
         .finally(() => {
           process.removeListener(signal, onSignal);
-          const appHandlers = process.listenerCount(signal);
-          if (appHandlers === 0) process.kill(process.pid, signal);
+          if (appHandlers === 0 && process.listenerCount(signal) === 0)
+            process.kill(process.pid, signal);
         });
     };
-    process.on(signal, onSignal);
+    // First in line, so that every app handler (even a `once` one) is still counted when it fires.
+    process.prependListener(signal, onSignal);
   }
 }
 
