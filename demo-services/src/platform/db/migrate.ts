@@ -7,7 +7,35 @@ import { log } from '../telemetry/index.js';
 
 const LOCK_KEY = 724_911;
 
-export async function migrate(db: Db, directory: string): Promise<string[]> {
+/**
+ * Applies pending migrations. The database may still be starting (containers start together):
+ * connection failures are retried for `waitMs` before the service gives up and exits.
+ */
+export async function migrate(db: Db, directory: string, waitMs = 60_000): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await applyMigrations(db, directory);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      // refused/starting up, or database/role not created yet by the bootstrap running alongside
+      const connectionProblem = [
+        'ECONNREFUSED',
+        'ENOTFOUND',
+        'ETIMEDOUT',
+        '57P03',
+        '3D000',
+        '28000',
+        '28P01',
+      ].includes(code);
+      if (!connectionProblem || Date.now() > deadline) throw err;
+      log.warn({ code }, 'database not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function applyMigrations(db: Db, directory: string): Promise<string[]> {
   const files = (await readdir(directory)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
   const client = await db.connect();
   const applied: string[] = [];
