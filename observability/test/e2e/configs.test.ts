@@ -1,19 +1,25 @@
 // (6) the running backends accept the configs they were started with, and the wiring between
 // them works: Jaeger's Monitor tab reads span metrics back from Prometheus.
-import { existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { defaultDataDir } from '../../native/backends.mjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeNativeConfig } from '../../native/host-mapping.mjs';
+import { observabilityDir } from '../../native/versions.mjs';
 import { backendBinary, run } from '../backend-binaries.js';
 import { eventually, JAEGER, promQuery, VICTORIA_LOGS } from './backends.js';
 
-const configDir = join(process.env.O11Y_DATA_DIR ?? defaultDataDir, 'config');
+// The same transform the stack applies, written here so the check does not depend on which data
+// directory the running stack uses.
+const configDir = mkdtempSync(join(tmpdir(), 'o11y-e2e-config-'));
+afterAll(() => rmSync(configDir, { recursive: true, force: true }));
 
 describe('configs in the running native stack', () => {
   it('the mapped prometheus.yml and jaeger.yml pass the real binaries\u2019 checks', () => {
     const prom = join(configDir, 'prometheus.yml');
     const jaeger = join(configDir, 'jaeger.yml');
-    expect(existsSync(prom), `${prom} (written by the native stack)`).toBe(true);
+    writeNativeConfig(join(observabilityDir, 'prometheus', 'prometheus.yml'), prom);
+    writeNativeConfig(join(observabilityDir, 'jaeger', 'jaeger.yml'), jaeger);
     const p = run(backendBinary('promtool'), ['check', 'config', prom]);
     expect(p.status, p.output).toBe(0);
     const j = run(backendBinary('jaeger'), ['validate', '--config', `file:${jaeger}`], {
