@@ -25,7 +25,7 @@ import { readVersions, requireVersion, versionsFile } from './versions.mjs';
 
 // Jaeger's v2.x.y tags are not valid Go module versions (the module has no /v2 suffix). Up to
 // v2.13.0 every v2 tag sits on the same commit as a v1 tag, which IS a module version; later v2
-// tags are only reachable as commits (pseudo-versions), which the module proxy of this workplace
+// tags are only reachable as commits (pseudo-versions), which the module proxy available here
 // refuses to serve. So: v2 tag -> module version, or -> commit where no v1 tag exists.
 // Add a line when bumping JAEGER_VERSION (`git tag --points-at v2.x.y` / `git rev-parse v2.x.y^{commit}`).
 export const JAEGER_MODULE_VERSIONS = {

@@ -1,4 +1,4 @@
-// Loki cannot be run here (its Go module is AGPL and is not built on this workplace), so its
+// Loki cannot be run here (its Go module is AGPL and the project builds no AGPL code), so its
 // config is checked structurally: the keys below are the ones Loki 3 refuses to start without
 // for OTLP ingestion, plus the choices the dashboards and trace links depend on. Compose runs the
 // real Loki with this file (its health check fails on an invalid config).
