@@ -31,7 +31,9 @@ export function rateLimit(redis: Redis, tokens: TokenService, s: RateLimitSettin
     let client = `ip:${req.ip ?? 'unknown'}`;
     if (req.headers.authorization) {
       try {
-        client = `user:${(await tokens.verify(req.headers.authorization)).id}`;
+        const user = await tokens.verify(req.headers.authorization);
+        res.locals.user = user;
+        client = `user:${user.id}`;
       } catch {
         // an invalid token is rate limited as the address it came from
       }

@@ -27,11 +27,10 @@ export const upstreamConfig = {
   BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(40),
 };
 
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
 export const jwtConfig = {
-  JWT_SECRET: z
-    .string()
-    .min(32, 'must be at least 32 characters')
-    .default('dev-only-secret-change-me-0123456789abcdef'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   JWT_ISSUER: z.string().default('o11y-users'),
   JWT_AUDIENCE: z.string().default('o11y'),
 };
@@ -62,6 +61,11 @@ export function loadConfig<T extends z.ZodRawShape>(
       );
     }
     process.exit(1);
+  }
+  if ((result.data as { JWT_SECRET?: string }).JWT_SECRET === DEV_JWT_SECRET) {
+    process.stderr.write(
+      `${JSON.stringify({ level: 40, service, msg: 'JWT_SECRET is not set: using the development secret; set it outside development' })}\n`,
+    );
   }
   return result.data;
 }

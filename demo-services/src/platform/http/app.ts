@@ -82,7 +82,8 @@ export function sendError(res: Response, err: HttpError): void {
 export function requireAuth(tokens: TokenService) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.locals.user = await tokens.verify(req.headers.authorization);
+      // the rate limiter may already have verified this request's token
+      res.locals.user ??= await tokens.verify(req.headers.authorization);
       next();
     } catch (err) {
       if (err instanceof TokenError) sendError(res, unauthorized(err.message));

@@ -25,13 +25,6 @@ const consumed = metrics.counter({
   labelNames: ['queue', 'outcome'],
 });
 
-export const PROCESSED_TABLE_SQL = `
-CREATE TABLE IF NOT EXISTS processed_messages (
-  message_id uuid PRIMARY KEY,
-  queue text NOT NULL,
-  processed_at timestamptz NOT NULL DEFAULT now()
-);`;
-
 export interface ConsumerOptions<T> {
   queue: string;
   prefix: string;

@@ -18,18 +18,6 @@ import {
 } from '../telemetry/index.js';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 
-export const OUTBOX_TABLE_SQL = `
-CREATE TABLE IF NOT EXISTS outbox (
-  id uuid PRIMARY KEY,
-  aggregate_id text NOT NULL,
-  type text NOT NULL,
-  payload jsonb NOT NULL,
-  trace_headers jsonb NOT NULL DEFAULT '{}',
-  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-  published_at timestamptz
-);
-CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL;`;
-
 const pendingGauge = metrics.gauge({
   name: 'outbox_pending_events',
   help: 'Events written to the outbox and not yet confirmed by the broker',
@@ -95,7 +83,15 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
+    let lastPrune = 0;
     while (!this.stopped) {
+      // Published rows are only history: keep a week of them.
+      if (Date.now() - lastPrune > 3_600_000) {
+        lastPrune = Date.now();
+        await this.db
+          .query(`DELETE FROM outbox WHERE published_at < now() - interval '7 days'`)
+          .catch((err: Error) => log.warn({ err: err.message }, 'outbox prune failed'));
+      }
       let published = 0;
       try {
         published = await this.relayBatch();
