@@ -2,9 +2,11 @@
 import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import diagnostics from 'node:diagnostics_channel';
 import type { Config } from '../config/options';
 import { rateLimitedWarner } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
+import { createOtlpSpanExporter } from './otlp-span-exporter';
 
 /** One warning per minute at most while a backend stays unreachable. */
 export const exportWarning = rateLimitedWarner(60_000);
@@ -57,12 +59,27 @@ class CountingExporter implements SpanExporter {
 }
 
 /**
- * Defers loading the OTLP exporter (protobuf serializer, HTTP transport: a third of the SDK's
- * startup) until the first batch is exported, which is after the app has started.
+ * Keeps the OTLP exporter (protobuf serializer, HTTP transport) out of the app's startup: it is
+ * loaded a second after the app has served its first response, which is usually a lull and in
+ * any case before the first scheduled export. Loading it inside an export would stall the event
+ * loop mid-traffic; loading it at start would delay the first response.
  */
 class LazyExporter implements SpanExporter {
   private inner: SpanExporter | undefined;
-  constructor(private readonly create: () => SpanExporter) {}
+  constructor(private readonly create: () => SpanExporter) {
+    const channel = diagnostics.channel('http.server.response.finish');
+    const onFirstResponse = () => {
+      channel.unsubscribe(onFirstResponse);
+      setTimeout(() => {
+        try {
+          void this.exporter;
+        } catch {
+          // reported by the first export, which tries again
+        }
+      }, PRELOAD_AFTER_MS).unref();
+    };
+    channel.subscribe(onFirstResponse);
+  }
   private get exporter(): SpanExporter {
     return (this.inner ??= this.create());
   }
@@ -77,6 +94,8 @@ class LazyExporter implements SpanExporter {
   }
 }
 
+const PRELOAD_AFTER_MS = 1000;
+
 /** The span exporter chosen by the configuration (only the needed exporter package is loaded). */
 export function createSpanExporter(config: Config): SpanExporter | undefined {
   if (config.tracesExporter === 'none') return undefined;
@@ -89,18 +108,21 @@ function loadSpanExporter(config: Config): SpanExporter {
       require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
     return new ConsoleSpanExporter();
   }
+  return new CountingExporter(leanOrStockExporter(config), config.tracesEndpoint);
+}
+
+function leanOrStockExporter(config: Config): SpanExporter {
+  try {
+    return createOtlpSpanExporter(config.tracesEndpoint, config.tracesProtocol);
+  } catch {
+    // An exporter release laid out differently: its own class does the same, only slower to load.
+  }
   if (config.tracesProtocol === 'http/json') {
     const { OTLPTraceExporter } =
       require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
-    return new CountingExporter(
-      new OTLPTraceExporter({ url: config.tracesEndpoint }),
-      config.tracesEndpoint,
-    );
+    return new OTLPTraceExporter({ url: config.tracesEndpoint });
   }
   const { OTLPTraceExporter } =
     require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
-  return new CountingExporter(
-    new OTLPTraceExporter({ url: config.tracesEndpoint }),
-    config.tracesEndpoint,
-  );
+  return new OTLPTraceExporter({ url: config.tracesEndpoint });
 }
