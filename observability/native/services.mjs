@@ -1,7 +1,7 @@
 // The demo services and load generator for the native stack. Starting them (database bootstrap,
 // one process per service, loadgen) is the demo's own job: this runs demo-services/scripts/demo.mjs
 // as one child process group, pointed at the native backends, and waits for every service.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, answers } from './backends.mjs';
 import { startProcess, stopProcesses } from './processes.mjs';
@@ -66,7 +66,11 @@ export async function startServices(opts) {
   console.log(`[stack] starting demo services (log: ${proc.logFile})`);
   while (!(await servicesHealthy())) {
     if (proc.exitCode() !== undefined) {
-      throw new Error(`demo services exited with code ${proc.exitCode()}; see ${proc.logFile}`);
+      throw new Error(
+        `demo services exited with code ${proc.exitCode()} (PostgreSQL, RabbitMQ and Redis must ` +
+          `answer on 127.0.0.1; bash .ci/services.sh starts them). Last lines of ${proc.logFile}:\n` +
+          readFileSync(proc.logFile, 'utf8').trim().split('\n').slice(-15).join('\n'),
+      );
     }
     if (Date.now() > deadline) {
       await stop();
