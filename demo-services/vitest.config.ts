@@ -9,7 +9,7 @@ export default defineConfig({
     globalSetup: ['test/support/build.ts'],
     fileParallelism: false,
     // root hooks (the stack) before suite hooks, teardown in reverse
-    sequence: { hooks: 'stack' },
+    sequence: { hooks: 'stack', groupOrder: 3 },
     testTimeout: 60_000,
     hookTimeout: 90_000,
   },
