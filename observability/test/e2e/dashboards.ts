@@ -2,6 +2,7 @@
 // the way Grafana would for a recent time range.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parser } from '@prometheus-io/lezer-promql';
 import { PROMETHEUS } from './backends.js';
 
 const dashboardsDir = join(import.meta.dirname, '..', '..', '..', 'grafana', 'dashboards');
@@ -116,4 +117,37 @@ export function expand(expr: string, values: Record<string, string> = {}): strin
   const names = Object.keys(values).sort((a, b) => b.length - a.length);
   for (const k of names) e = e.replaceAll(`\${${k}}`, values[k]!).replaceAll(`$${k}`, values[k]!);
   return e;
+}
+
+/**
+ * The query without its zero fallback: the leftmost operand of a top-level `or` chain. Every
+ * dashboard query ends in `or vector(0)` (or `or (0 * ...) or on() vector(0)`) so an idle service
+ * shows 0; the fallback must not be what makes "returns data" true.
+ */
+export function withoutFallback(expr: string): string {
+  let node = parser.parse(expr).topNode.firstChild;
+  while (node?.name === 'BinaryExpr' && node.getChild('Or')) node = node.firstChild;
+  return node ? expr.slice(node.from, node.to) : expr;
+}
+
+/**
+ * Each metric the query reads, narrowed by the query's `service_name` matcher if it has one:
+ * the series that must exist in Prometheus for the panel to mean anything.
+ */
+export function metricSelectors(expr: string): string[] {
+  const out = new Set<string>();
+  parser.parse(expr).iterate({
+    enter(n) {
+      if (n.name !== 'VectorSelector') return;
+      const name = n.node.getChild('Identifier');
+      if (!name) return;
+      const service = n.node
+        .getChild('LabelMatchers')
+        ?.getChildren('UnquotedLabelMatcher')
+        .find((m) => expr.slice(m.from, m.to).startsWith('service_name'));
+      const matcher = service ? expr.slice(service.from, service.to) : '';
+      out.add(`${expr.slice(name.from, name.to)}{${matcher}}`);
+    },
+  });
+  return [...out];
 }
