@@ -251,6 +251,14 @@ describe('order-flow', () => {
       expect([...services].sort()).toEqual(
         expect.arrayContaining(['gateway', 'inventory', 'orders', 'payments', 'shipping']),
       );
+      // and the services' log lines about this order carry the same trace id
+      const correlated = (service: 'orders' | 'payments' | 'shipping', msg: string) =>
+        (stack.logs.get(service) ?? []).some(
+          (l) => l.includes(`"trace_id":"${traceId}"`) && l.includes(msg),
+        );
+      expect(correlated('orders', 'order created')).toBe(true);
+      expect(correlated('payments', 'payment charged')).toBe(true);
+      expect(correlated('shipping', 'shipment created')).toBe(true);
     });
   });
 

@@ -24,30 +24,33 @@ describe('recovery', () => {
   describe('transactional outbox', () => {
     it('events written while the broker is unreachable are delivered after it returns', async () => {
       await stack.brokerProxy!.stop();
-      await stack.waitFor('orders to notice the broker is gone', async () => {
-        const ready = await stack.api('GET', '/readyz', { base: stack.url('orders') });
-        return ready.status === 503 && ready.body.checks.broker !== 'ok';
-      });
-      const placed = [];
-      for (let i = 0; i < 3; i++) placed.push(await order());
-      for (const p of placed) expect(p.body.status).toBe('CONFIRMED');
-      const ids = placed.map((p) => p.body.id as string);
+      const ids: string[] = [];
+      try {
+        await stack.waitFor('orders to notice the broker is gone', async () => {
+          const ready = await stack.api('GET', '/readyz', { base: stack.url('orders') });
+          return ready.status === 503 && ready.body.checks.broker !== 'ok';
+        });
+        const placed = [];
+        for (let i = 0; i < 3; i++) placed.push(await order());
+        for (const p of placed) expect(p.body.status).toBe('CONFIRMED');
+        ids.push(...placed.map((p) => p.body.id as string));
 
-      await new Promise((r) => setTimeout(r, 1000));
-      const waiting = await stack
-        .db('orders')
-        .query(
-          `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND type = 'order.confirmed' AND aggregate_id = ANY($1)`,
-          [ids],
-        );
-      expect(waiting.rows[0].n).toBe(3);
-      expect(await stack.metric('orders', 'outbox_pending_events')).toBeGreaterThanOrEqual(3);
-      for (const id of ids)
-        expect(
-          (await stack.api('GET', `/api/v1/orders/${id}`, { token: user.token })).body.status,
-        ).toBe('CONFIRMED');
-
-      await stack.brokerProxy!.restart();
+        await new Promise((r) => setTimeout(r, 1000));
+        const waiting = await stack
+          .db('orders')
+          .query(
+            `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND type = 'order.confirmed' AND aggregate_id = ANY($1)`,
+            [ids],
+          );
+        expect(waiting.rows[0].n).toBe(3);
+        expect(await stack.metric('orders', 'outbox_pending_events')).toBeGreaterThanOrEqual(3);
+        for (const id of ids)
+          expect(
+            (await stack.api('GET', `/api/v1/orders/${id}`, { token: user.token })).body.status,
+          ).toBe('CONFIRMED');
+      } finally {
+        await stack.brokerProxy!.restart();
+      }
       for (const id of ids) await stack.waitForOrderStatus(user, id, ['SHIPPED'], 30_000);
       const left = await stack
         .db('orders')

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument --
    tests read JSON bodies whose shape is what they assert */
 // Dependencies failing: the circuit breaker opens (fast failures, nothing piles up) and closes when
 // the dependency returns; the gateway's aggregation degrades to a partial answer.
@@ -23,52 +23,81 @@ describe('resilience', () => {
 
   describe('circuit breaker', () => {
     it('opens while payments is down, fails fast without pile-up, and closes after it returns', async () => {
-      expect(
-        await stack.metric('orders', 'resilience_circuit_breaker_state', {
-          dependency: 'payments',
-        }),
-      ).toBe(0);
-      const { rows: stockBefore } = await stack
-        .db('inventory')
-        .query(`SELECT stock FROM products WHERE id = 'sku-mug'`);
+      const breakerState = () =>
+        stack.metric('orders', 'resilience_circuit_breaker_state', { dependency: 'payments' });
+      expect(await breakerState()).toBe(0);
+      const products = ['sku-mug', 'sku-scale', 'sku-dripper', 'sku-kettle', 'sku-milk-jug'];
+      const stockOf = async () =>
+        (
+          await stack
+            .db('inventory')
+            .query<{ id: string; stock: number }>(
+              'SELECT id, stock FROM products WHERE id = ANY($1) ORDER BY id',
+              [products],
+            )
+        ).rows;
+      const stockBefore = await stockOf();
       await stack.stopService('payments');
+      try {
+        // consecutive failures open the breaker (threshold 3 in the test stack)
+        for (let i = 0; i < 3; i++) {
+          const res = await order();
+          expect(res.status).toBe(201);
+          expect(res.body.status).toBe('CANCELLED');
+        }
+        expect(await breakerState()).toBe(1);
 
-      // consecutive failures open the breaker (threshold 3 in the test stack)
-      for (let i = 0; i < 3; i++) {
-        const res = await order();
-        expect(res.status).toBe(201);
-        expect(res.body.status).toBe('CANCELLED');
+        // now calls are rejected at once: 20 concurrent orders all answer quickly
+        const started = Date.now();
+        const burst = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            stack.api('POST', '/api/v1/orders', {
+              token: user.token,
+              body: { items: [{ productId: products[i % products.length], quantity: 1 }] },
+            }),
+          ),
+        );
+        const elapsed = Date.now() - started;
+        expect(elapsed).toBeLessThan(8000);
+        expect(burst.every((r) => r.status === 201 && r.body.status !== 'CONFIRMED')).toBe(true);
+        const shortCircuited = burst.filter((r) =>
+          /circuit breaker is open/.test(r.body.cancelReason ?? ''),
+        );
+        expect(shortCircuited.length).toBeGreaterThanOrEqual(15);
+        expect(
+          await stack.metric('orders', 'resilience_rejections_total', {
+            dependency: 'payments',
+            reason: 'breaker_open',
+          }),
+        ).toBeGreaterThanOrEqual(shortCircuited.length);
+        // nothing piles up: every order is settled and every reservation released again
+        await stack.waitFor('no order left PENDING', async () => {
+          const { rows } = await stack
+            .db('orders')
+            .query(`SELECT count(*)::int AS n FROM orders WHERE status = 'PENDING'`);
+          return rows[0].n === 0;
+        });
+        await stack.waitFor(
+          'stock restored',
+          async () => JSON.stringify(await stockOf()) === JSON.stringify(stockBefore),
+        );
+        // the decisions are on the traces too
+        const events = await stack.waitFor('resilience span events exported', () => {
+          const names = new Set(
+            stack.receiver.spans.filter((sp) => sp.service === 'orders').flatMap((sp) => sp.events),
+          );
+          const all = [
+            'resilience.retry',
+            'resilience.circuit_breaker',
+            'resilience.breaker_open',
+            'saga.failed',
+          ];
+          return Promise.resolve(all.every((e) => names.has(e)) ? names : undefined);
+        });
+        expect(events.size).toBeGreaterThanOrEqual(4);
+      } finally {
+        await stack.startService('payments');
       }
-      expect(
-        await stack.metric('orders', 'resilience_circuit_breaker_state', {
-          dependency: 'payments',
-        }),
-      ).toBe(1);
-
-      // now calls are rejected at once: 20 concurrent orders all answer quickly, none is left PENDING
-      const started = Date.now();
-      const burst = await Promise.all(Array.from({ length: 20 }, () => order()));
-      const elapsed = Date.now() - started;
-      expect(burst.map((r) => r.body.status)).toEqual(Array(20).fill('CANCELLED'));
-      for (const r of burst) expect(r.body.cancelReason).toMatch(/circuit breaker is open/);
-      expect(elapsed).toBeLessThan(8000);
-      expect(
-        await stack.metric('orders', 'resilience_rejections_total', {
-          dependency: 'payments',
-          reason: 'breaker_open',
-        }),
-      ).toBeGreaterThanOrEqual(20);
-      const pending = await stack
-        .db('orders')
-        .query(`SELECT count(*)::int AS n FROM orders WHERE status = 'PENDING'`);
-      expect(pending.rows[0].n).toBe(0);
-      // every reservation was released again
-      const { rows: stockAfter } = await stack
-        .db('inventory')
-        .query(`SELECT stock FROM products WHERE id = 'sku-mug'`);
-      expect(stockAfter[0].stock).toBe(stockBefore[0].stock);
-
-      await stack.startService('payments');
       const recovered = await stack.waitFor(
         'an order confirmed after payments returned',
         async () => {
@@ -77,11 +106,7 @@ describe('resilience', () => {
         },
       );
       expect(recovered.body.status).toBe('CONFIRMED');
-      expect(
-        await stack.metric('orders', 'resilience_circuit_breaker_state', {
-          dependency: 'payments',
-        }),
-      ).toBe(0);
+      expect(await breakerState()).toBe(0);
     });
 
     it('retries idempotent calls with backoff and counts the retries', async () => {

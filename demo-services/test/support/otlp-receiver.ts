@@ -9,12 +9,21 @@ export interface ReceivedSpan {
   spanId: string;
   name: string;
   kind: number;
+  events: string[];
 }
 
 interface OtlpTraces {
   resourceSpans?: {
     resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; name: string; kind?: number }[] }[];
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        name: string;
+        kind?: number;
+        events?: { name: string }[];
+      }[];
+    }[];
   }[];
 }
 
@@ -62,6 +71,7 @@ export class OtlpReceiver {
             spanId: toHex(s.spanId),
             name: s.name,
             kind: s.kind ?? 0,
+            events: (s.events ?? []).map((e) => e.name),
           });
     }
   }
