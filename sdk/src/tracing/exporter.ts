@@ -6,7 +6,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Config } from '../config/options';
 import { rateLimitedWarner } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
-import { createOtlpSpanExporter } from './otlp-span-exporter';
+import { createOtlpHttpExporter } from '../otlp-http-exporter';
 
 /** One warning per minute at most while a backend stays unreachable. */
 export const exportWarning = rateLimitedWarner(60_000);
@@ -113,7 +113,11 @@ function loadSpanExporter(config: Config): SpanExporter {
 
 function leanOrStockExporter(config: Config): SpanExporter {
   try {
-    return createOtlpSpanExporter(config.tracesEndpoint, config.tracesProtocol);
+    return createOtlpHttpExporter<SpanExporter>(
+      'traces',
+      config.tracesEndpoint,
+      config.tracesProtocol,
+    );
   } catch {
     // An exporter release laid out differently: its own class does the same, only slower to load.
   }

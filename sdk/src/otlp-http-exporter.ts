@@ -1,0 +1,82 @@
+import { createRequire } from 'node:module';
+
+/** What the OTLP/HTTP exporters build themselves from (the same calls, minus the root indexes). */
+interface ExporterBase {
+  OTLPExporterBase: new (delegate: unknown) => object;
+}
+interface NodeHttp {
+  createOtlpHttpExportDelegate: (
+    options: unknown,
+    serializer: unknown,
+    componentType: string,
+    metricsHelper: unknown,
+    meterProvider: undefined,
+  ) => unknown;
+  convertLegacyHttpOptions: (
+    config: object,
+    signal: string,
+    path: string,
+    headers: Record<string, string>,
+  ) => unknown;
+}
+
+export type OtlpSignal = 'traces' | 'logs';
+export type OtlpHttpProtocol = 'http/protobuf' | 'http/json';
+
+const SIGNALS = {
+  traces: {
+    packages: [
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/exporter-trace-otlp-proto',
+    ],
+    env: 'TRACES',
+    path: 'v1/traces',
+    dir: './trace',
+    serializers: ['JsonTraceSerializer', 'ProtobufTraceSerializer'],
+    helper: 'TraceExporterMetricsHelper',
+    componentType: 'otlp_http_span_exporter',
+  },
+  logs: {
+    packages: ['@opentelemetry/exporter-logs-otlp-http', '@opentelemetry/exporter-logs-otlp-proto'],
+    env: 'LOGS',
+    path: 'v1/logs',
+    dir: './logs',
+    serializers: ['JsonLogsSerializer', 'ProtobufLogsSerializer'],
+    helper: 'LogsExporterMetricsHelper',
+    componentType: 'otlp_http_log_exporter',
+  },
+} as const;
+
+/**
+ * An OTLP/HTTP exporter built exactly as `@opentelemetry/exporter-{trace,logs}-otlp-{proto,http}`
+ * build their own, but without `@opentelemetry/otlp-transformer`'s root index, which loads every
+ * signal's serializer and all of `@opentelemetry/sdk-metrics`: about twice the module-loading
+ * time (on the app's event loop for traces) and memory that the process keeps. Modules are
+ * resolved next to the exporter package so that they are the versions it was released with.
+ * Throws if a release is laid out differently; callers then use the package's own class.
+ */
+export function createOtlpHttpExporter<T>(
+  signal: OtlpSignal,
+  url: string,
+  protocol: OtlpHttpProtocol,
+): T {
+  const s = SIGNALS[signal];
+  const json = protocol === 'http/json';
+  const req = createRequire(require.resolve(s.packages[json ? 0 : 1]));
+  const { OTLPExporterBase } = req('@opentelemetry/otlp-exporter-base') as ExporterBase;
+  const http = req('@opentelemetry/otlp-exporter-base/node-http') as NodeHttp;
+  const transformer = createRequire(req.resolve('@opentelemetry/otlp-transformer'));
+  const serializerName = s.serializers[json ? 0 : 1];
+  const serializer = (
+    transformer(`${s.dir}/${json ? 'json' : 'protobuf'}`) as Record<string, unknown>
+  )[serializerName];
+  const helper = (transformer(s.dir) as Record<string, unknown>)[s.helper];
+  if (serializer === undefined || helper === undefined)
+    throw new Error(`${serializerName} or ${s.helper} not found`);
+  const options = http.convertLegacyHttpOptions({ url }, s.env, s.path, {
+    'Content-Type': json ? 'application/json' : 'application/x-protobuf',
+  });
+  return new OTLPExporterBase(
+    http.createOtlpHttpExportDelegate(options, serializer, s.componentType, helper, undefined),
+  ) as T;
+}
