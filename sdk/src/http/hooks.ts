@@ -72,9 +72,25 @@ function onFinish(
   }
 }
 
+/**
+ * instrumentation-http's default list of query parameters to redact in `url.full`, given once:
+ * left unset, it copies its default list on every request (server) and every outbound call.
+ */
+const REDACTED_QUERY_PARAMS = [
+  'sig',
+  'Signature',
+  'AWSAccessKeyId',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
+
 /** Configuration for `@opentelemetry/instrumentation-http` that adds the SDK's behaviour. */
 export function httpInstrumentationConfig() {
   return {
+    redactedQueryParams: REDACTED_QUERY_PARAMS,
+    redactedQueryParamsServer: REDACTED_QUERY_PARAMS,
     ignoreIncomingRequestHook: (req: IncomingMessage) =>
       metricsServer !== undefined && (req.socket as { server?: unknown }).server === metricsServer,
     requestHook: onRequest,
