@@ -1,5 +1,5 @@
 // The build copies what tsc does not: each service's SQL migrations, next to its compiled code.
-import { cp, readdir } from 'node:fs/promises';
+import { cp, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,3 +10,6 @@ for (const entry of await readdir(join(root, 'src'), { withFileTypes: true })) {
     await cp(from, join(root, 'dist', entry.name, 'migrations'), { recursive: true });
   }
 }
+
+// Marks the build time: the tests rebuild only when a source is newer than this.
+await writeFile(join(root, 'dist', '.build-stamp'), `${new Date().toISOString()}\n`);
