@@ -76,6 +76,7 @@ lifecycle.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect())
 
 const tokens = createTokenService(config);
 const { app, route, finish, openapiDocument, idle } = createHttpApp({
+  trustProxy: false,
   service: 'gateway',
   description: 'Public entry point. The APIs of the services behind it are listed in the docs.',
   bodyLimit: config.BODY_LIMIT,

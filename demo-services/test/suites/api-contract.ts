@@ -169,6 +169,17 @@ describe('api-contract', () => {
           (await stack.api('GET', '/api/v1/products', { token: other.token, base: limited.url }))
             .status,
         ).toBe(200);
+        // anonymous clients are keyed by address; a forged X-Forwarded-For does not buy a new budget
+        const anonymous = [];
+        for (let i = 0; i < 5; i++)
+          anonymous.push(
+            (
+              await fetch(`${limited.url}/api/v1/products`, {
+                headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+              })
+            ).status,
+          );
+        expect(anonymous).toEqual([401, 401, 401, 429, 429]);
       } finally {
         await limited.process.stop();
       }

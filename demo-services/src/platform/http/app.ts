@@ -61,6 +61,11 @@ export interface HttpAppOptions {
   bodyParser?: 'json' | 'raw';
   tokens?: TokenService;
   readiness: Record<string, () => Promise<unknown>>;
+  /**
+   * Which peers may set X-Forwarded-For. Internal services trust their neighbours (the gateway);
+   * the gateway is the edge and must trust nobody, or a client picks its own rate-limit key.
+   */
+  trustProxy?: boolean | string;
 }
 
 export function traceId(): string | undefined {
@@ -95,7 +100,7 @@ export function requireAuth(tokens: TokenService) {
 export function createHttpApp(options: HttpAppOptions) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, uniquelocal');
+  app.set('trust proxy', options.trustProxy ?? 'loopback, uniquelocal');
   const registry = new OpenAPIRegistry();
   // Handlers still running: shutdown waits for them even when their client has already gone away
   // (a closed socket ends the connection, not the work the handler is doing).
