@@ -209,11 +209,15 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(s?.healthcheck?.test)).toContain('NODE_OPTIONS= ');
   });
 
-  it("bootstraps with the demo services' own bootstrap module", () => {
-    const script = (compose.services.bootstrap?.command ?? []).join(' ');
-    const module = /'\/app\/(demo-services\/dist\/[^']+)\.js'/.exec(script)?.[1] ?? '';
-    expect(module).not.toBe('');
-    expect(existsSync(join(repoDir, module.replace('/dist/', '/src/') + '.ts')), module).toBe(true);
+  it("bootstraps with the demo services' own bootstrap entry", () => {
+    const command = compose.services.bootstrap?.command ?? [];
+    expect(command.slice(-2)).toEqual(['/app/demo-services/dist/main.js', 'bootstrap']);
+    expect(existsSync(join(repoDir, 'demo-services', 'src', 'main.ts'))).toBe(true);
+    expect(
+      readFileSync(join(repoDir, 'demo-services', 'src', 'main.ts'), 'utf8'),
+      'main.ts dispatches "bootstrap"',
+    ).toMatch(/bootstrap/);
+    expect(compose.services.bootstrap?.environment?.PG_ADMIN_URL).toMatch(/^postgres:\/\//);
   });
 
   it('has every compose service Prometheus scrapes at the port it exposes', () => {
