@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests spawn real Node processes with the one line; the runner only orchestrates them.
-// Files run two at a time at most: the machine has 2 cores and every test starts processes.
+// Files run two at a time at most: CI machines have 2 cores and every test starts processes.
 export default defineConfig({
   test: {
     name: 'sdk',

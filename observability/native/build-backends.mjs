@@ -323,7 +323,7 @@ export async function buildBackend(spec, opts = {}) {
 }
 
 /**
- * Builds what is missing, one at a time (the machine has 2 cores; parallel Go builds only thrash).
+ * Builds what is missing, one at a time (on a 2-core machine parallel Go builds only thrash).
  * @param {{ only?: string[], log?: (msg: string) => void }} [opts]
  * @returns {Promise<Record<string, string>>} binary name -> path
  */

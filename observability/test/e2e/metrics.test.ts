@@ -87,7 +87,7 @@ describe('prometheus in the native stack', () => {
     expect(missing).toEqual([]);
   });
 
-  it('every dashboard query returns data, and not only through its zero fallback', async () => {
+  it('every dashboard query returns data; without its zero fallback, it has data or reads only scraped metrics', async () => {
     const queries = panelQueries();
     expect(queries.length).toBeGreaterThan(20);
     const empty: string[] = [];
