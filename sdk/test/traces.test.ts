@@ -126,7 +126,13 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
       front.lines().find((l) => l.msg === 'own pino line'),
     );
     expect(line).toMatchObject({ trace_id: traceId, span_id: spanId });
-    await new Promise((r) => setTimeout(r, 500));
+    // The SDK's line logged just after has been exported, and more than one log batch delay
+    // (OTEL_BLRP_SCHEDULE_DELAY, 1 s) has passed: a shipped own line would be here by now.
+    const shippedAfter = Date.now();
+    await receiver.waitFor('the SDK line logged after it', () =>
+      receiver.logs.find((l) => l.body === 'sdk line after own pino'),
+    );
+    await new Promise((r) => setTimeout(r, Math.max(0, 1500 - (Date.now() - shippedAfter))));
     // Only the SDK's logger ships; an app's own pino gets correlation only.
     expect(receiver.logs.filter((l) => l.body === 'own pino line')).toEqual([]);
   });
