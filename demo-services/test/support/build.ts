@@ -19,7 +19,9 @@ export default function setup(): void {
   const workspace = join(root, 'demo-services');
   const stamp = join(workspace, 'dist', '.build-stamp');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  if (!existsSync(join(root, 'sdk/dist/register.js')))
+  // The services run the SDK from its dist too: rebuild it when its sources are newer.
+  const sdkEntry = join(root, 'sdk', 'dist', 'register.js');
+  if (!existsSync(sdkEntry) || statSync(sdkEntry).mtimeMs < newest(join(root, 'sdk', 'src')))
     execFileSync(npm, ['run', 'build', '-w', 'sdk'], { cwd: root, stdio: 'inherit' });
   const sources = Math.max(
     newest(join(workspace, 'src')),
