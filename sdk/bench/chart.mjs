@@ -52,15 +52,16 @@ export function renderChart(results) {
   );
   const x = (ratio) => labelW + (Math.min(ratio, maxRatio) / maxRatio) * plotW;
 
-  let y = 30;
+  // Title on the first line, legend on the second, so neither overlaps the other.
+  let y = 46;
   const parts = [];
   parts.push(
     `<text x="10" y="20" font-size="15" font-weight="bold">Cost of instrumentation: ratio to the bare app, same run (1.0 = free)</text>`,
   );
-  let lx = labelW + plotW - 160;
+  let lx = 10;
   for (const v of variants) {
     parts.push(
-      `<rect x="${lx}" y="8" width="12" height="12" fill="${COLORS[v] ?? '#888'}"/><text x="${lx + 16}" y="19" font-size="12">${esc(v)}</text>`,
+      `<rect x="${lx}" y="28" width="12" height="12" fill="${COLORS[v] ?? '#888'}"/><text x="${lx + 16}" y="39" font-size="12">${esc(v)}</text>`,
     );
     lx += 80;
   }
