@@ -170,8 +170,12 @@ export async function waitUntilReady(
       throw new Error(`${proc.name} exited before becoming ready (${url})`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-      last = `${res.status} ${await res.text()}`;
+      const text = await res.text();
+      // Ready only when it is this service that answers: another process on the same port
+      // (a port handed out twice) must not pass for it.
+      const service = (JSON.parse(text || '{}') as { service?: string }).service;
+      if (res.status === 200 && (proc === undefined || service === proc.name)) return;
+      last = `${res.status} ${text}`;
     } catch (err) {
       last = (err as Error).message;
     }

@@ -131,7 +131,9 @@ export function createHttpApp(options: HttpAppOptions) {
         }
       }),
     );
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+    res
+      .status(ready ? 200 : 503)
+      .json({ service: options.service, status: ready ? 'ready' : 'not_ready', checks });
   });
 
   if (options.bodyParser === 'raw')
