@@ -10,7 +10,7 @@ export { logger } from './logging/logger';
 export { metrics, metricsHandler, registry } from './metrics/registry';
 export type { CounterOptions, GaugeOptions, HistogramOptions } from './metrics/registry';
 export { metricsPort } from './metrics/server';
-export { traceresponse } from './http/hooks';
+export { traceresponse } from './http/traceresponse';
 export { UNMATCHED_ROUTE } from './http/route';
 export { trace, context, propagation, SpanStatusCode, SpanKind } from '@opentelemetry/api';
 export type { Span, Tracer } from '@opentelemetry/api';

@@ -162,7 +162,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     );
     expect(line).toMatchObject({ trace_id: traceId, span_id: spanId, trace_flags: '01' });
     const out = back.stdout();
-    for (const secret of ['s3cret', 'sid=abc', 'hunter2', '4111111111111111'])
+    for (const secret of ['s3cret', 'sid=abc', 'hunter2', '4111111111111111', 'child-secret'])
       expect(out).not.toContain(secret);
     expect(out).toContain('"item":"book"');
 
@@ -191,5 +191,52 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     // Exactly one shipping path: the record arrives once.
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.logs.filter((l) => l.body === 'order received')).toHaveLength(1);
+  });
+
+  it("runs the request's and response's listeners in the trace when the body arrives in separate packets", async () => {
+    // The body's later chunks and its end are parsed from later packets, outside the request's
+    // context: listeners on the request (a hand-written body reader) and on the response (an
+    // access logger on 'finish') must still log with the request's trace.
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode('first part, '));
+        await new Promise((r) => setTimeout(r, 150));
+        controller.enqueue(encoder.encode('second part'));
+        controller.close();
+      },
+    });
+    const res = await fetch(`http://127.0.0.1:${back.port}/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body,
+      duplex: 'half',
+    });
+    expect(res.status).toBe(201);
+    const [, traceId, spanId] = res.headers.get('traceresponse')!.split('-');
+    for (const msg of ['upload read', 'upload answered']) {
+      const line = await receiver.waitFor(msg, () => back.lines().find((l) => l.msg === msg));
+      expect(line, msg).toMatchObject({ bytes: 23, trace_id: traceId, span_id: spanId });
+    }
+  });
+
+  it('times a request whose client went away before the response, with status code 0 and an aborted span', async () => {
+    const controller = new AbortController();
+    const sent = fetch(`http://127.0.0.1:${back.port}/slow?ms=400`, {
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    expect(await sent).toBeInstanceOf(Error);
+    const span = await receiver.waitFor('the aborted server span', () =>
+      receiver.spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/slow'),
+    );
+    expect(span.name).toBe('GET /slow');
+    expect(span.attributes['error.type']).toBe('aborted');
+    expect(span.attributes['http.response.status_code']).toBeUndefined();
+    const text = await scrape(back.metricsPort);
+    expect(text).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*http_route="\/slow",http_response_status_code="0"\} 1/,
+    );
   });
 });

@@ -1,19 +1,17 @@
-import { context } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { RPCType, type RPCMetadata } from '@opentelemetry/core';
 
 /** Label value shared by every request that matched no route (404s, scans): keeps cardinality flat. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
- * The route template of the request being finished, read from the RPC metadata that the express
+ * The route template of a finished request, read from its RPC metadata, which the express
  * instrumentation fills in while routing (it joins nested routers' mount paths:
  * `/api/v1` + `/orders` + `/:id`). A request counts as routed only when express bound a route
  * to it (`req.route`); otherwise the partial mount path of a router is not a route.
  */
-export function currentRoute(req: { route?: unknown }): string {
+export function routeOf(req: { route?: unknown }, meta: RPCMetadata): string {
   if (req.route === undefined) return UNMATCHED_ROUTE;
-  const meta = getRPCMetadata(context.active());
-  if (meta?.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '')
+  if (meta.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '')
     return capped(meta.route);
   return UNMATCHED_ROUTE;
 }

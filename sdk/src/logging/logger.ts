@@ -1,6 +1,6 @@
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type MultiStreamRes } from 'pino';
-import { REDACT_PATHS, REDACTED } from './redaction';
+import { redactSecrets } from './redaction';
 
 const FLAGS = ['00', '01'];
 
@@ -46,9 +46,16 @@ function create(): { logger: Logger; destinations: MultiStreamRes } {
     { level: 'trace' as const, stream: pino.destination({ dest: 1, sync: true }) },
   ]);
   const logger = pino(
-    { level: initialLevel(), mixin: traceMixin, redact: { paths: REDACT_PATHS, censor: REDACTED } },
+    { level: initialLevel(), mixin: traceMixin, formatters: { log: redactSecrets } },
     destinations,
   );
+  // A child's bindings are serialised once, when it is made, and skip `formatters.log`; every
+  // descendant inherits this child() from the root, so they are redacted too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with each child as this
+  const pinoChild = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return pinoChild.call(this, redactSecrets(bindings), options);
+  } as typeof logger.child;
   return { logger, destinations };
 }
 

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { appDirectory } from '../config/app-package';
 import { warnOnce } from '../config/warn';
 import { httpInstrumentationConfig, undiciInstrumentationConfig } from '../http/hooks';
+import { ServerSpans } from '../http/server-spans';
 
 interface Candidate {
   /** Package the app must be able to resolve; undefined for Node built-ins. */
   target?: string;
   /** Module names the ESM hook must wrap for this instrumentation. */
   esm: string[];
-  load: () => Instrumentation;
+  load: () => Instrumentation | Instrumentation[];
 }
 
 // Each instrumentation is required only when it will be used: importing them all is what makes
@@ -22,7 +23,8 @@ const CANDIDATES: Record<string, Candidate> = {
     load: () => {
       const { HttpInstrumentation } =
         require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation(httpInstrumentationConfig());
+      // Outbound requests through upstream's instrumentation; inbound ones through the SDK's own.
+      return [new HttpInstrumentation(httpInstrumentationConfig()), new ServerSpans()];
     },
   },
   express: {
@@ -119,7 +121,7 @@ export function selectInstrumentations(names: Set<string>): {
     }
     if (c.target !== undefined && !appCanResolve(c.target)) continue;
     try {
-      instrumentations.push(c.load());
+      instrumentations.push(...[c.load()].flat());
       esmModules.push(...c.esm);
     } catch (err) {
       warnOnce(
