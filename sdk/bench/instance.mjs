@@ -45,7 +45,12 @@ export async function launch(ctx, variant, { extraArgs = [], scrape = true } = {
       [SCRAPER, metricsUrl, String(ctx.opts.scrapeInterval)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    createInterface({ input: scraper.stdout }).on('line', () => {});
+    const lines = createInterface({ input: scraper.stdout });
+    await new Promise((resolve) => {
+      lines.once('line', resolve);
+      scraper.once('exit', resolve);
+    });
+    lines.on('line', () => {});
   }
   const pid = app.child.pid;
   return {

@@ -49,9 +49,11 @@ export async function scrapeOnce(url) {
 async function main() {
   const [url, intervalArg] = process.argv.slice(2);
   const interval = Number(intervalArg ?? 5000);
+  // The first scrape runs at once, and the launcher waits for it: loading fetch is a burst of
+  // CPU that would otherwise land inside a measured window (a warm Prometheus loads nothing).
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, interval));
     process.stdout.write(`${JSON.stringify(await scrapeOnce(url))}\n`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
 
