@@ -54,25 +54,36 @@ const SIGNALS = {
  * time (on the app's event loop for traces) and memory that the process keeps. Modules are
  * resolved next to the exporter package so that they are the versions it was released with.
  * Throws if a release is laid out differently; callers then use the package's own class.
+ * `preEncoded`: export() takes an already encoded request body instead of records.
  */
 export function createOtlpHttpExporter<T>(
   signal: OtlpSignal,
   url: string,
   protocol: OtlpHttpProtocol,
+  preEncoded = false,
 ): T {
   const s = SIGNALS[signal];
   const json = protocol === 'http/json';
   const req = createRequire(require.resolve(s.packages[json ? 0 : 1]));
   const { OTLPExporterBase } = req('@opentelemetry/otlp-exporter-base') as ExporterBase;
   const http = req('@opentelemetry/otlp-exporter-base/node-http') as NodeHttp;
-  const transformer = createRequire(req.resolve('@opentelemetry/otlp-transformer'));
-  const serializerName = s.serializers[json ? 0 : 1];
-  const serializer = (
-    transformer(`${s.dir}/${json ? 'json' : 'protobuf'}`) as Record<string, unknown>
-  )[serializerName];
-  const helper = (transformer(s.dir) as Record<string, unknown>)[s.helper];
-  if (serializer === undefined || helper === undefined)
-    throw new Error(`${serializerName} or ${s.helper} not found`);
+  let serializer: unknown;
+  let helper: unknown;
+  if (preEncoded) {
+    // export() is given the request body itself; the response's partial-success details are
+    // not decoded (the transformer is not loaded at all).
+    serializer = { serializeRequest: (body: Uint8Array) => body, deserializeResponse: () => ({}) };
+    helper = { name: signal === 'traces' ? 'span' : 'log_record', countItems: () => 1 };
+  } else {
+    const transformer = createRequire(req.resolve('@opentelemetry/otlp-transformer'));
+    const serializerName = s.serializers[json ? 0 : 1];
+    serializer = (transformer(`${s.dir}/${json ? 'json' : 'protobuf'}`) as Record<string, unknown>)[
+      serializerName
+    ];
+    helper = (transformer(s.dir) as Record<string, unknown>)[s.helper];
+    if (serializer === undefined || helper === undefined)
+      throw new Error(`${serializerName} or ${s.helper} not found`);
+  }
   const options = http.convertLegacyHttpOptions({ url }, s.env, s.path, {
     'Content-Type': json ? 'application/json' : 'application/x-protobuf',
   });

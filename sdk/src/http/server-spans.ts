@@ -92,7 +92,7 @@ function startRequest(
   (res as TrackedResponse)[STATE] = state;
   res.on('close', onClose);
   // Set before the app can write headers; it may still overwrite or remove it.
-  if (!process.env.EXP_NOTR) res.setHeader('traceresponse', traceresponse(span));
+  res.setHeader('traceresponse', traceresponse(span));
   return ctx;
 }
 
@@ -129,20 +129,19 @@ function onClose(this: ServerResponse): void {
   }
   span.end();
   const sc = span.spanContext();
-  if (!process.env.EXP_NOMETRICS)
-    serverDuration.observe({
-      labels: {
-        http_request_method: methodLabel(method),
-        http_route: route,
-        http_response_status_code: status,
-      },
-      value: seconds,
-      // Only sampled traces are exported, so only they make exemplars worth clicking.
-      // prom-client types exemplar labels as the metric's own label names; any names are valid.
-      exemplarLabels: (sc.traceFlags & 1
-        ? { trace_id: sc.traceId, span_id: sc.spanId }
-        : NO_EXEMPLAR) as never,
-    });
+  serverDuration.observe({
+    labels: {
+      http_request_method: methodLabel(method),
+      http_route: route,
+      http_response_status_code: status,
+    },
+    value: seconds,
+    // Only sampled traces are exported, so only they make exemplars worth clicking.
+    // prom-client types exemplar labels as the metric's own label names; any names are valid.
+    exemplarLabels: (sc.traceFlags & 1
+      ? { trace_id: sc.traceId, span_id: sc.spanId }
+      : NO_EXEMPLAR) as never,
+  });
 }
 
 function patchedEmit(original: Emit, scheme: 'http' | 'https', tracer: () => Tracer): Emit {

@@ -7,6 +7,7 @@ import type { Config } from '../config/options';
 import { rateLimitedWarner } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
 import { createOtlpHttpExporter } from '../otlp-http-exporter';
+import type { EncodedExporter } from './encoding-span-processor';
 
 /** One warning per minute at most while a backend stays unreachable. */
 export const exportWarning = rateLimitedWarner(60_000);
@@ -59,14 +60,14 @@ class CountingExporter implements SpanExporter {
 }
 
 /**
- * Keeps the OTLP exporter (protobuf serializer, HTTP transport) out of the app's startup: it is
- * loaded a second after the app has served its first response, which is usually a lull and in
- * any case before the first scheduled export. Loading it inside an export would stall the event
- * loop mid-traffic; loading it at start would delay the first response.
+ * Keeps the OTLP exporter (serializer, HTTP transport) out of the app's startup: it is loaded a
+ * second after the app has served its first response, which is usually a lull and in any case
+ * before the first scheduled export. Loading it inside an export would stall the event loop
+ * mid-traffic; loading it at start would delay the first response.
  */
-class LazyExporter implements SpanExporter {
-  private inner: SpanExporter | undefined;
-  constructor(private readonly create: () => SpanExporter) {
+class Lazy<T extends { shutdown(): Promise<void>; forceFlush?(): Promise<void> }> {
+  private inner: T | undefined;
+  constructor(private readonly create: () => T) {
     const channel = diagnostics.channel('http.server.response.finish');
     const onFirstResponse = () => {
       channel.unsubscribe(onFirstResponse);
@@ -80,11 +81,8 @@ class LazyExporter implements SpanExporter {
     };
     channel.subscribe(onFirstResponse);
   }
-  private get exporter(): SpanExporter {
+  protected get exporter(): T {
     return (this.inner ??= this.create());
-  }
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.exporter.export(spans, resultCallback);
   }
   shutdown(): Promise<void> {
     return this.inner?.shutdown() ?? Promise.resolve();
@@ -94,7 +92,49 @@ class LazyExporter implements SpanExporter {
   }
 }
 
+class LazyExporter extends Lazy<SpanExporter> implements SpanExporter {
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.exporter.export(spans, resultCallback);
+  }
+}
+
+/** What OTLPExporterBase offers when built with a pass-through serializer. */
+interface RequestExporter {
+  export(items: Buffer, resultCallback: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush(): Promise<void>;
+}
+
+/** Sends encoded OTLP/protobuf requests; failures are counted and reported, never thrown. */
+class LazyEncodedExporter extends Lazy<RequestExporter> implements EncodedExporter {
+  constructor(private readonly url: string) {
+    super(() => createOtlpHttpExporter<RequestExporter>('traces', url, 'http/protobuf', true));
+  }
+  export(request: Buffer, done: (result: ExportResult) => void): void {
+    const report = (result: ExportResult) => {
+      if (result.code !== ExportResultCode.SUCCESS)
+        reportExportFailure('traces', this.url, result.error);
+      done(result);
+    };
+    try {
+      this.exporter.export(request, report);
+    } catch (error) {
+      report({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+}
+
 const PRELOAD_AFTER_MS = 1000;
+
+/**
+ * The exporter of encoded requests for OTLP http/protobuf (the default), used with the
+ * encoding span processor; undefined for other exporters and protocols.
+ */
+export function createEncodedSpanExporter(config: Config): EncodedExporter | undefined {
+  if (config.tracesExporter !== 'otlp' || config.tracesProtocol !== 'http/protobuf')
+    return undefined;
+  return new LazyEncodedExporter(config.tracesEndpoint);
+}
 
 /** The span exporter chosen by the configuration (only the needed exporter package is loaded). */
 export function createSpanExporter(config: Config): SpanExporter | undefined {

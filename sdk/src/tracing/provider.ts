@@ -13,7 +13,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Config } from '../config/options';
 import { rateLimitedWarner, warn } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
-import { createSpanExporter, exportFailedRecently } from './exporter';
+import { EncodingSpanProcessor } from './encoding-span-processor';
+import { createEncodedSpanExporter, createSpanExporter, exportFailedRecently } from './exporter';
 
 function sampler(config: Config): Sampler {
   switch (config.sampler) {
@@ -97,12 +98,17 @@ export function startTracing(
   config: Config,
   attributes: Record<string, string | number | boolean>,
 ): NodeTracerProvider {
-  const exporter = createSpanExporter(config);
   const spanProcessors = [];
-  if (exporter !== undefined) {
-    const bsp = new BatchSpanProcessor(exporter, config.bsp);
-    countDrops(bsp);
-    spanProcessors.push(bsp);
+  const encoded = createEncodedSpanExporter(config);
+  if (encoded !== undefined) {
+    spanProcessors.push(new EncodingSpanProcessor(encoded, config.bsp));
+  } else {
+    const exporter = createSpanExporter(config);
+    if (exporter !== undefined) {
+      const bsp = new BatchSpanProcessor(exporter, config.bsp);
+      countDrops(bsp);
+      spanProcessors.push(bsp);
+    }
   }
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes(attributes)),

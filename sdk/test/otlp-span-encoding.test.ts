@@ -1,0 +1,170 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { TraceState } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import {
+  encodeRequest,
+  encodeResource,
+  encodeScope,
+  writeSpan,
+} from '../src/tracing/otlp-span-encoding';
+import { ProtobufWriter } from '../src/tracing/protobuf-writer';
+
+// The reference: the serializer of the OTLP exporter the SDK ships with.
+const exporterRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
+const transformerRequire = createRequire(
+  exporterRequire.resolve('@opentelemetry/otlp-transformer'),
+);
+const { ProtobufTraceSerializer } = transformerRequire('./trace/protobuf') as {
+  ProtobufTraceSerializer: { serializeRequest(spans: ReadableSpan[]): Uint8Array };
+};
+
+type Field = [number, unknown];
+
+/** Wire-level decoding; zero varints and empty messages dropped (proto3 defaults). */
+function fields(buf: Buffer): Field[] {
+  const out: Field[] = [];
+  let p = 0;
+  const varint = (): bigint => {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      const b = buf[p++];
+      if (b === undefined) throw new Error('truncated');
+      v |= BigInt(b & 127) << shift;
+      if ((b & 128) === 0) return v;
+      shift += 7n;
+    }
+  };
+  while (p < buf.length) {
+    const tag = varint();
+    const field = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    if (wire === 0) {
+      const v = varint();
+      if (v !== 0n) out.push([field, v]);
+    } else if (wire === 1 || wire === 5) {
+      const n = wire === 1 ? 8 : 4;
+      if (p + n > buf.length) throw new Error('truncated');
+      out.push([field, buf.subarray(p, p + n).toString('hex')]);
+      p += n;
+    } else if (wire === 2) {
+      const len = Number(varint());
+      if (p + len > buf.length) throw new Error('truncated');
+      const sub = buf.subarray(p, p + len);
+      p += len;
+      let nested: Field[] | undefined;
+      try {
+        nested = fields(sub);
+      } catch {
+        nested = undefined;
+      }
+      if (nested === undefined) out.push([field, sub.toString('hex')]);
+      else if (nested.length > 0 || len === 0) {
+        if (nested.length > 0) out.push([field, nested]);
+      }
+    } else throw new Error(`wire type ${wire}`);
+  }
+  return out;
+}
+
+function encodeOurs(spans: ReadableSpan[]): Buffer {
+  const byScope = new Map<ReadableSpan['instrumentationScope'], ProtobufWriter>();
+  for (const span of spans) {
+    let w = byScope.get(span.instrumentationScope);
+    if (w === undefined) byScope.set(span.instrumentationScope, (w = new ProtobufWriter(64)));
+    w.byte(0x12);
+    const at = w.begin();
+    writeSpan(w, span);
+    w.end(at);
+  }
+  const resource = spans[0]!.resource;
+  return encodeRequest(
+    encodeResource(resource),
+    resource.schemaUrl,
+    [...byScope].map(([scope, w]) => ({
+      scope: encodeScope(scope),
+      schemaUrl: scope.schemaUrl,
+      spans: w.buf.subarray(0, w.pos),
+    })),
+  );
+}
+
+describe('OTLP span encoding', () => {
+  it('encodes spans as the OTLP exporter does, field for field', () => {
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'encoding', 'host.cores': 2 }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    });
+    const remoteParent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true,
+      traceState: new TraceState('vendor=1,other=2'),
+    });
+    const span = provider.getTracer('scope-a', '1.2.3').startSpan(
+      // long enough that the span and its name need multi-byte lengths
+      `GET ${'/segment'.repeat(40)}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          text: 'é ☃ 𝄞',
+          int: 42,
+          negative: -7,
+          big: 2 ** 40,
+          double: 1.5,
+          yes: true,
+          no: false,
+          strings: ['a', 'b'],
+          numbers: [1, 2.5],
+          long: 'x'.repeat(300),
+        },
+        links: [
+          {
+            context: {
+              traceId: '1af7651916cd43dd8448eb211c80319c',
+              spanId: 'c7ad6b7169203331',
+              traceFlags: 0,
+            },
+            attributes: { weight: 1 },
+          },
+        ],
+      },
+      remoteParent,
+    );
+    span.addEvent('retry', { attempt: 2 });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream failed' });
+    span.end();
+    const child = provider.getTracer('scope-b').startSpan('child', { kind: SpanKind.CLIENT });
+    child.setStatus({ code: SpanStatusCode.OK });
+    child.end();
+    provider.getTracer('scope-b').startSpan('plain').end();
+
+    const spans = memory.getFinishedSpans();
+    expect(spans).toHaveLength(3);
+    const reference = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans));
+    const ours = encodeOurs(spans);
+    expect(fields(ours)).toEqual(fields(reference));
+    // Not vacuous: the decoded tree holds the span's attributes and ids.
+    expect(
+      JSON.stringify(fields(ours), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    ).toContain(Buffer.from('upstream failed').toString('hex'));
+  });
+
+  it('writes nanosecond timestamps exactly', () => {
+    const w = new ProtobufWriter(8);
+    w.nanos([1_795_752_328, 999_999_999]);
+    w.nanos([4_102_444_800, 1]);
+    expect(w.buf.readBigUInt64LE(0)).toBe(1_795_752_328_999_999_999n);
+    expect(w.buf.readBigUInt64LE(8)).toBe(4_102_444_800_000_000_001n);
+  });
+});
