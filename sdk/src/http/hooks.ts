@@ -10,6 +10,16 @@ import { methodLabel } from './route';
 const START = Symbol('o11y.start');
 type Timed = { [START]?: number };
 
+function recordClient(method: string | undefined, host: string, status: number, start: number) {
+  const m = methodLabel(method);
+  clientDuration.record(
+    `${m} ${status} ${host}`,
+    { http_request_method: m, server_address: host, http_response_status_code: status },
+    (performance.now() - start) / 1000,
+    undefined,
+  );
+}
+
 function onRequest(_span: Span, req: ClientRequest | IncomingMessage): void {
   (req as Timed)[START] = performance.now();
 }
@@ -24,14 +34,7 @@ function onFinish(
     return;
   // The SDK's own exports run with tracing suppressed; they are not the app's traffic.
   if (isTracingSuppressed(context.active())) return;
-  clientDuration.observe(
-    {
-      http_request_method: methodLabel(req.method),
-      server_address: req.host,
-      http_response_status_code: res.statusCode ?? 0,
-    },
-    (performance.now() - start) / 1000,
-  );
+  recordClient(req.method, req.host, res.statusCode ?? 0, start);
 }
 
 /**
@@ -72,14 +75,7 @@ export function undiciInstrumentationConfig() {
       } catch {
         // keep origin as given
       }
-      clientDuration.observe(
-        {
-          http_request_method: methodLabel(info.request.method),
-          server_address: host,
-          http_response_status_code: info.response.statusCode,
-        },
-        (performance.now() - start) / 1000,
-      );
+      recordClient(info.request.method, host, info.response.statusCode, start);
     },
   };
 }

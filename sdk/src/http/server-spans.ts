@@ -46,8 +46,6 @@ type Tracked = IncomingMessage & { [STATE]?: RequestState; route?: unknown };
 type TrackedResponse = ServerResponse & { [STATE]?: RequestState };
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 
-const NO_EXEMPLAR = Object.freeze({});
-
 /** Starts the request's server span and returns the context the app's handlers run in. */
 function startRequest(
   tracer: Tracer,
@@ -129,19 +127,14 @@ function onClose(this: ServerResponse): void {
   }
   span.end();
   const sc = span.spanContext();
-  serverDuration.observe({
-    labels: {
-      http_request_method: methodLabel(method),
-      http_route: route,
-      http_response_status_code: status,
-    },
-    value: seconds,
+  const methodValue = methodLabel(method);
+  serverDuration.record(
+    `${methodValue} ${status} ${route}`,
+    { http_request_method: methodValue, http_route: route, http_response_status_code: status },
+    seconds,
     // Only sampled traces are exported, so only they make exemplars worth clicking.
-    // prom-client types exemplar labels as the metric's own label names; any names are valid.
-    exemplarLabels: (sc.traceFlags & 1
-      ? { trace_id: sc.traceId, span_id: sc.spanId }
-      : NO_EXEMPLAR) as never,
-  });
+    sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined,
+  );
 }
 
 function patchedEmit(original: Emit, scheme: 'http' | 'https', tracer: () => Tracer): Emit {

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RedHistogram } from './red-histogram';
 import type {
+  LabelValues,
   OpenMetricsContentType,
   CounterConfiguration,
   GaugeConfiguration,
@@ -122,8 +124,36 @@ export const selfMetrics = {
 selfMetrics.exportFailures.inc({ signal: 'traces' }, 0);
 selfMetrics.exportFailures.inc({ signal: 'logs' }, 0);
 
+/** What the SDK's own request histograms are recorded through. */
+export interface RequestHistogram<L extends string> {
+  /** `key` names the series (the label values joined); `exemplar` only for sampled traces. */
+  record(
+    key: string,
+    labels: LabelValues<L>,
+    value: number,
+    exemplar: Record<string, string> | undefined,
+  ): void;
+}
+
+/**
+ * A {@link RedHistogram} in the registry, or, when another copy of the SDK registered the
+ * metric first, that copy's histogram recorded through its standard observe().
+ */
+function requestHistogram<L extends string>(options: HistogramOptions<L>): RequestHistogram<L> {
+  const found = registry.getSingleMetric(options.name) as Partial<RequestHistogram<L>> | undefined;
+  if (found === undefined) return new RedHistogram<L>({ ...options, registers: [registry] });
+  if (typeof found.record === 'function') return found as RequestHistogram<L>;
+  const h = existing(options.name, Histogram<L>) as Histogram<L>;
+  return {
+    record: (_key, labels, value, exemplar) =>
+      options.enableExemplars
+        ? h.observe({ labels, value, exemplarLabels: (exemplar ?? {}) as never })
+        : h.observe(labels, value),
+  };
+}
+
 /** Inbound request duration: the R, E and D of RED. */
-export const serverDuration = metrics.histogram({
+export const serverDuration = requestHistogram({
   name: 'http_server_request_duration_seconds',
   help: 'Duration of inbound HTTP requests.',
   labelNames: ['http_request_method', 'http_route', 'http_response_status_code'] as const,
@@ -132,7 +162,7 @@ export const serverDuration = metrics.histogram({
 });
 
 /** Outbound request duration, per remote host. */
-export const clientDuration = metrics.histogram({
+export const clientDuration = requestHistogram({
   name: 'http_client_request_duration_seconds',
   help: 'Duration of outbound HTTP requests.',
   labelNames: ['http_request_method', 'server_address', 'http_response_status_code'] as const,
