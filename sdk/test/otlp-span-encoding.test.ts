@@ -9,13 +9,9 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import {
-  encodeRequest,
-  encodeResource,
-  encodeScope,
-  writeSpan,
-} from '../src/tracing/otlp-span-encoding';
-import { ProtobufWriter } from '../src/tracing/protobuf-writer';
+import { encodeRequest, encodeResource, encodeScope } from '../src/otlp/common-encoding';
+import { writeSpan } from '../src/tracing/otlp-span-encoding';
+import { ProtobufWriter } from '../src/otlp/protobuf-writer';
 
 // The reference: the serializer of the OTLP exporter the SDK ships with.
 const exporterRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
@@ -87,12 +83,12 @@ function encodeOurs(spans: ReadableSpan[]): Buffer {
   }
   const resource = spans[0]!.resource;
   return encodeRequest(
-    encodeResource(resource),
+    encodeResource(resource.attributes),
     resource.schemaUrl,
     [...byScope].map(([scope, w]) => ({
       scope: encodeScope(scope),
       schemaUrl: scope.schemaUrl,
-      spans: w.buf.subarray(0, w.pos),
+      records: w.buf.subarray(0, w.pos),
     })),
   );
 }

@@ -42,7 +42,7 @@ describe('RedHistogram', () => {
     for (const [method, route, status, value, traceId] of observations) {
       const labels = { method, route, status };
       const exemplar = traceId ? { trace_id: traceId, span_id: '1'.repeat(16) } : undefined;
-      standard.observe({ labels, value, exemplarLabels: exemplar ?? {} });
+      standard.observe({ labels, value, exemplarLabels: (exemplar ?? {}) as never });
       red.record(`${method} ${status} ${route}`, labels, value, exemplar);
     }
     const served = withoutTimestamps(await redRegistry.metrics());

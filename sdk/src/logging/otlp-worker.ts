@@ -20,7 +20,7 @@ import {
 import build from 'pino-abstract-transport';
 import { parentPort } from 'node:worker_threads';
 import type { Transform } from 'node:stream';
-import { createOtlpHttpExporter } from '../otlp-http-exporter';
+import { createOtlpHttpExporter } from '../otlp/http-exporter';
 
 /** Options the main thread passes to the worker. */
 export interface WorkerOptions {

@@ -6,7 +6,7 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Config } from '../config/options';
 import { rateLimitedWarner } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
-import { createOtlpHttpExporter } from '../otlp-http-exporter';
+import { createOtlpHttpExporter } from '../otlp/http-exporter';
 import type { EncodedExporter } from './encoding-span-processor';
 
 /** One warning per minute at most while a backend stays unreachable. */

@@ -1,8 +1,7 @@
-import type { Attributes, AttributeValue, SpanContext } from '@opentelemetry/api';
-import type { InstrumentationScope } from '@opentelemetry/core';
-import type { Resource } from '@opentelemetry/resources';
+import type { SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { ProtobufWriter } from './protobuf-writer';
+import { keyValues } from '../otlp/common-encoding';
+import type { ProtobufWriter } from '../otlp/protobuf-writer';
 
 // Hand-written encoder for OTLP spans (opentelemetry/proto/trace/v1/trace.proto), so that a
 // span is encoded when it ends and can die young. @opentelemetry/otlp-transformer builds an
@@ -15,55 +14,6 @@ const KIND = [1, 2, 3, 4, 5];
 // OTLP span flags: the low byte is the W3C trace flags; these say whether the parent is remote.
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
-
-/** AnyValue (fields: string 1, bool 2, int 3, double 4, array 5, bytes 7). */
-function anyValue(w: ProtobufWriter, v: AttributeValue | null | undefined): void {
-  if (typeof v === 'string') {
-    w.byte(0x0a);
-    w.string(v);
-  } else if (typeof v === 'number') {
-    if (Number.isSafeInteger(v)) {
-      w.byte(0x18);
-      w.int64(v);
-    } else {
-      w.byte(0x21);
-      w.double(v);
-    }
-  } else if (typeof v === 'boolean') {
-    w.byte(0x10);
-    w.byte(v ? 1 : 0);
-  } else if (v instanceof Uint8Array) {
-    w.byte(0x3a);
-    w.bytes(v);
-  } else if (Array.isArray(v)) {
-    w.byte(0x2a);
-    const array = w.begin();
-    for (const item of v as unknown[]) {
-      w.byte(0x0a);
-      const at = w.begin();
-      anyValue(w, item as AttributeValue);
-      w.end(at);
-    }
-    w.end(array);
-  }
-  // null and undefined: an empty AnyValue
-}
-
-/** Repeated KeyValue{key 1, value 2} under field `tag`. */
-function attributes(w: ProtobufWriter, tag: number, attrs: Attributes | undefined): void {
-  if (attrs === undefined) return;
-  for (const key in attrs) {
-    w.byte(tag);
-    const kv = w.begin();
-    w.byte(0x0a);
-    w.string(key);
-    w.byte(0x12);
-    const value = w.begin();
-    anyValue(w, attrs[key]);
-    w.end(value);
-    w.end(kv);
-  }
-}
 
 function flags(ctx: SpanContext, isRemote: boolean | undefined): number {
   return (ctx.traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
@@ -94,7 +44,7 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.nanos(span.startTime);
   w.byte(0x41); // end_time_unix_nano
   w.nanos(span.endTime);
-  attributes(w, 0x4a, span.attributes);
+  keyValues(w, 0x4a, span.attributes);
   if (span.droppedAttributesCount > 0) {
     w.byte(0x50);
     w.varint(span.droppedAttributesCount);
@@ -106,7 +56,7 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
     w.nanos(event.time);
     w.byte(0x12);
     w.string(event.name);
-    attributes(w, 0x1a, event.attributes);
+    keyValues(w, 0x1a, event.attributes);
     if (event.droppedAttributesCount) {
       w.byte(0x20);
       w.varint(event.droppedAttributesCount);
@@ -129,7 +79,7 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
       w.byte(0x1a);
       w.string(linkState);
     }
-    attributes(w, 0x22, link.attributes);
+    keyValues(w, 0x22, link.attributes);
     if (link.droppedAttributesCount) {
       w.byte(0x28);
       w.varint(link.droppedAttributesCount);
@@ -162,66 +112,4 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.byte(0x85);
   w.byte(0x01);
   w.fixed32(flags(ctx, parent?.isRemote));
-}
-
-/** Resource{attributes 1, dropped_attributes_count 2}, encoded once per resource. */
-export function encodeResource(resource: Resource): Buffer {
-  const w = new ProtobufWriter(1024);
-  attributes(w, 0x0a, resource.attributes);
-  return w.finish();
-}
-
-/** InstrumentationScope{name 1, version 2}. */
-export function encodeScope(scope: InstrumentationScope): Buffer {
-  const w = new ProtobufWriter(256);
-  w.byte(0x0a);
-  w.string(scope.name);
-  if (scope.version) {
-    w.byte(0x12);
-    w.string(scope.version);
-  }
-  return w.finish();
-}
-
-/** Spans of one scope, each already written as ScopeSpans.spans (field 2) entries. */
-export interface EncodedScope {
-  scope: Buffer;
-  schemaUrl: string | undefined;
-  spans: Buffer;
-}
-
-/**
- * ExportTraceServiceRequest{resource_spans 1: ResourceSpans{resource 1,
- * scope_spans 2: ScopeSpans{scope 1, spans 2, schema_url 3}}}.
- */
-export function encodeRequest(
-  resource: Buffer,
-  schemaUrl: string | undefined,
-  scopes: EncodedScope[],
-): Buffer {
-  const w = new ProtobufWriter(
-    scopes.reduce((n, s) => n + s.spans.length + s.scope.length + 16, resource.length + 32),
-  );
-  w.byte(0x0a);
-  const rs = w.begin();
-  w.byte(0x0a);
-  w.bytes(resource);
-  for (const s of scopes) {
-    w.byte(0x12);
-    const ss = w.begin();
-    w.byte(0x0a);
-    w.bytes(s.scope);
-    w.raw(s.spans);
-    if (s.schemaUrl) {
-      w.byte(0x1a);
-      w.string(s.schemaUrl);
-    }
-    w.end(ss);
-  }
-  if (schemaUrl) {
-    w.byte(0x1a);
-    w.string(schemaUrl);
-  }
-  w.end(rs);
-  return w.finish();
 }
