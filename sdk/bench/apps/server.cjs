@@ -6,7 +6,10 @@
 const http = require('node:http');
 const express = require('express');
 
-const logger = process.env.BENCH_LOGGER === 'sdk' ? require('@o11y/sdk').logger : require('pino')();
+const logger =
+  process.env.BENCH_LOGGER === 'sdk'
+    ? require(process.env.BENCH_SDK_MODULE ?? '@o11y/sdk').logger
+    : require('pino')();
 const stub = new URL(process.env.BENCH_STUB_URL ?? 'http://127.0.0.1:1/');
 const agent = new http.Agent({ keepAlive: true });
 
