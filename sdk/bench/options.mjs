@@ -41,6 +41,11 @@ const SPEC = {
     type: 'string',
     help: 'connections in saturation mode (default 20)',
   },
+  'fixed-rate': {
+    env: 'BENCH_FIXED_RATE',
+    type: 'string',
+    help: 'requests/s of the fixed-rate runs per route, e.g. hello=6000,realistic=2000 (default: half of bare capacity); pick rates every variant sustains to compare latency and CPU',
+  },
   'sustained-rate': {
     env: 'BENCH_SUSTAINED_RATE',
     type: 'string',
@@ -128,6 +133,15 @@ export function readOptions(argv = process.argv.slice(2)) {
     duration: num('duration', 10, 3),
     warmup: num('warmup', 3, 1),
     connections: num('connections', 20, 20),
+    fixedRate: Object.fromEntries(
+      list('fixed-rate', []).map((pair) => {
+        const [route, value] = pair.split('=');
+        const n = Number(value);
+        if (!route || !Number.isFinite(n) || n <= 0)
+          throw new Error(`--fixed-rate: expected route=requests_per_second, got ${pair}`);
+        return [route, n];
+      }),
+    ),
     sustainedRate: num('sustained-rate', 2000, 2000),
     sustainedDuration: num('sustained-duration', 60, 10),
     startupRuns: num('startup-runs', 7, 3),

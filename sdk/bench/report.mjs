@@ -65,7 +65,7 @@ export function renderReport(results) {
         .join(', ');
       out.push(
         section(
-          `Throughput: ${results.options.rounds} rounds, saturation with ${results.options.connections} connections, fixed rate = half of bare capacity (${rates})`,
+          `Throughput: ${results.options.rounds} rounds, saturation with ${results.options.connections} connections, fixed rate = ${Object.keys(results.options.fixedRate ?? {}).length ? 'as given' : 'half of bare capacity'} (${rates})`,
           node.throughput.figures,
           variants,
         ),

@@ -52,10 +52,13 @@ export async function throughputMode(ctx) {
   if (ROUTES.some((route) => !capacity[route]))
     throw new Error('the bare app served nothing at saturation; see the errors above');
   const rate = Object.fromEntries(
-    ROUTES.map((route) => [route, Math.max(1, Math.round(capacity[route] / 2))]),
+    ROUTES.map((route) => [
+      route,
+      opts.fixedRate[route] ?? Math.max(1, Math.round(capacity[route] / 2)),
+    ]),
   );
   ctx.progress.note(
-    `${ctx.label} fixed rate: ${ROUTES.map((r) => `${r} ${rate[r]} req/s`).join(', ')} (half of bare's median)`,
+    `${ctx.label} fixed rate: ${ROUTES.map((r) => `${r} ${rate[r]} req/s`).join(', ')} (${Object.keys(opts.fixedRate).length ? 'as given' : "half of bare's median"})`,
   );
 
   await rounds(ctx, variants, runs, 'fixed rate', async (inst, run, where) => {
