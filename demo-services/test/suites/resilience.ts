@@ -164,6 +164,14 @@ describe('resilience', () => {
         expect(direct.body.error).toMatch(/bad_gateway|service_unavailable/);
       } finally {
         await stack.startService('orders');
+        // The calls above opened the gateway's breaker for orders; the next tests need it closed
+        // again, and a fast restart beats its half-open delay.
+        await stack.waitFor('the gateway to reach orders again', async () => {
+          const res = await stack.api('GET', `/api/v1/orders?userId=${user.id}`, {
+            token: user.token,
+          });
+          return res.status === 200;
+        });
       }
     });
   });
