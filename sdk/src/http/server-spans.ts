@@ -100,14 +100,22 @@ function onClose(this: ServerResponse): void {
   const state = req[STATE];
   if (state === undefined || state.ended) return;
   state.ended = true;
+  try {
+    endRequest(this, req, state);
+  } catch {
+    // A listener that throws would take the app down; telemetry never may.
+  }
+}
+
+function endRequest(res: ServerResponse, req: Tracked, state: RequestState): void {
   const { span, start, meta } = state;
   const seconds = (performance.now() - start) / 1000;
   const route = routeOf(req, meta);
   const method = req.method ?? 'GET';
-  const sent = this.writableFinished;
+  const sent = res.writableFinished;
   // A response never sent (client gone, socket destroyed) is labelled 0, as outbound calls
   // without a response are: still timed, so a hanging handler shows in the latency panels.
-  const status = sent ? this.statusCode : 0;
+  const status = sent ? res.statusCode : 0;
   if (route !== UNMATCHED_ROUTE) {
     span.setAttribute('http.route', route);
     span.updateName(`${method} ${route}`);
