@@ -39,6 +39,9 @@ describe('shutdown and exit', () => {
       },
     });
     const started = Date.now();
+    // 50 spans at once overflow a queue of 20 deterministically; the 200 requests after it
+    // may or may not, depending on how fast the refused exports fail.
+    expect((await fetch(`http://127.0.0.1:${app.port}/burst`)).status).toBe(200);
     const statuses = await Promise.all(
       Array.from({ length: 200 }, () =>
         fetch(`http://127.0.0.1:${app.port}/`).then((r) => r.status),
