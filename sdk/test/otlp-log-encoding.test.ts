@@ -11,17 +11,13 @@ import { writeLogRecord, type PinoLine } from '../src/logging/otlp-log-encoding'
 import { toRecord } from '../src/logging/otlp-worker';
 import { encodeRequest, encodeResource, encodeScope } from '../src/otlp/common-encoding';
 import { ProtobufWriter } from '../src/otlp/protobuf-writer';
-import { fields, type Field } from './support/protobuf-fields';
+import { fields, referenceSerializer, type Field } from './support/protobuf';
 
 // The reference: the logs SDK fed by the worker's own mapping, serialised by the OTLP exporter's
 // serializer. That is the path http/json still takes, and the one http/protobuf took before.
-const exporterRequire = createRequire(require.resolve('@opentelemetry/exporter-logs-otlp-proto'));
-const transformerRequire = createRequire(
-  exporterRequire.resolve('@opentelemetry/otlp-transformer'),
-);
-const { ProtobufLogsSerializer } = transformerRequire('./logs/protobuf') as {
-  ProtobufLogsSerializer: { serializeRequest(records: ReadableLogRecord[]): Uint8Array };
-};
+const ProtobufLogsSerializer = referenceSerializer<{
+  serializeRequest(records: ReadableLogRecord[]): Uint8Array;
+}>('@opentelemetry/exporter-logs-otlp-proto', './logs/protobuf', 'ProtobufLogsSerializer');
 const { DEFAULT_SEVERITY_NUMBER_MAP: SEVERITY } = createRequire(__filename)(
   'pino-opentelemetry-transport/lib/opentelemetry-mapper',
 ) as { DEFAULT_SEVERITY_NUMBER_MAP: Record<number, number> };

@@ -7,21 +7,16 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { encodeRequest, encodeResource, encodeScope } from '../src/otlp/common-encoding';
 import { writeSpan } from '../src/tracing/otlp-span-encoding';
 import { ProtobufWriter } from '../src/otlp/protobuf-writer';
-import { fields } from './support/protobuf-fields';
+import { fields, referenceSerializer } from './support/protobuf';
 
 // The reference: the serializer of the OTLP exporter the SDK ships with.
-const exporterRequire = createRequire(require.resolve('@opentelemetry/exporter-trace-otlp-proto'));
-const transformerRequire = createRequire(
-  exporterRequire.resolve('@opentelemetry/otlp-transformer'),
-);
-const { ProtobufTraceSerializer } = transformerRequire('./trace/protobuf') as {
-  ProtobufTraceSerializer: { serializeRequest(spans: ReadableSpan[]): Uint8Array };
-};
+const ProtobufTraceSerializer = referenceSerializer<{
+  serializeRequest(spans: ReadableSpan[]): Uint8Array;
+}>('@opentelemetry/exporter-trace-otlp-proto', './trace/protobuf', 'ProtobufTraceSerializer');
 
 function encodeOurs(spans: ReadableSpan[]): Buffer {
   const byScope = new Map<ReadableSpan['instrumentationScope'], ProtobufWriter>();

@@ -72,7 +72,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
   });
 
   it('records the full nested route template, collapses unmatched paths, and links exemplars to exported traces', async () => {
-    const ok = await fetch(`http://127.0.0.1:${back.port}/api/v1/orders/42`);
+    const ok = await fetch(`http://127.0.0.1:${back.port}/api/v1/orders/42?sig=s3cr3t&page=2`);
     expect(ok.status).toBe(200);
     const traceId = ok.headers.get('traceresponse')!.split('-')[1];
     for (const path of ['/api/v1/nope', '/api/v1/orders/42/x/y', '/wp-admin.php']) {
@@ -95,9 +95,18 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
       ...text.matchAll(/http_route="\/api\/v1\/orders\/:id".*# \{[^}]*trace_id="([0-9a-f]{32})"/g),
     ].map((m) => m[1]);
     expect(exemplarTraceIds).toContain(traceId);
-    await receiver.waitFor('the exemplar trace', () =>
-      receiver.spans.some((s) => s.traceId === traceId && s.kind === SERVER),
+    const server = await receiver.waitFor('the exemplar trace', () =>
+      receiver.spans.find((s) => s.traceId === traceId && s.kind === SERVER),
     );
+    // Stable HTTP semantic conventions, signed-URL credentials redacted from the query.
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/api/v1/orders/:id',
+      'http.response.status_code': 200,
+      'url.path': '/api/v1/orders/42',
+      'url.query': 'sig=REDACTED&page=2',
+      'url.scheme': 'http',
+    });
   });
 
   it('records outbound durations and runtime metrics, all labelled with the service identity', async () => {

@@ -48,15 +48,8 @@ export function writeLogRecord(
   w.nanos(time);
   const level = typeof line.level === 'number' ? line.level : 0;
   const severity = levels.severity[level] ?? 0;
-  if (severity !== 0) {
-    w.byte(0x10);
-    w.varint(severity);
-  }
-  const text = levels.labels[level];
-  if (text) {
-    w.byte(0x1a);
-    w.string(text);
-  }
+  w.varintField(0x10, severity);
+  w.stringField(0x1a, levels.labels[level]);
   const body = line[messageKey];
   if (body !== undefined) {
     w.byte(0x2a);

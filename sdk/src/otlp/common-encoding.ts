@@ -78,10 +78,7 @@ export function encodeScope(scope: InstrumentationScope): Buffer {
   const w = new ProtobufWriter(256);
   w.byte(0x0a);
   w.string(scope.name);
-  if (scope.version) {
-    w.byte(0x12);
-    w.string(scope.version);
-  }
+  w.stringField(0x12, scope.version);
   return w.finish();
 }
 
@@ -114,16 +111,10 @@ export function encodeRequest(
     w.byte(0x0a);
     w.bytes(s.scope);
     w.raw(s.records);
-    if (s.schemaUrl) {
-      w.byte(0x1a);
-      w.string(s.schemaUrl);
-    }
+    w.stringField(0x1a, s.schemaUrl);
     w.end(ss);
   }
-  if (schemaUrl) {
-    w.byte(0x1a);
-    w.string(schemaUrl);
-  }
+  w.stringField(0x1a, schemaUrl);
   w.end(rs);
   return w.finish();
 }

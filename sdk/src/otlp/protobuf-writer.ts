@@ -40,6 +40,20 @@ export class ProtobufWriter {
     this.buf[this.pos++] = v;
   }
 
+  /** A varint field, left out when zero or absent (the proto3 default). */
+  varintField(tag: number, v: number | undefined): void {
+    if (!v) return;
+    this.byte(tag);
+    this.varint(v);
+  }
+
+  /** A string field, left out when empty or absent (the proto3 default). */
+  stringField(tag: number, s: string | undefined): void {
+    if (!s) return;
+    this.byte(tag);
+    this.string(s);
+  }
+
   /** Signed 64-bit integer as protobuf int64 (negative values take ten bytes). */
   int64(v: number): void {
     if (v >= 0) return this.varint(v);

@@ -26,11 +26,7 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.hex(ctx.traceId);
   w.byte(0x12); // span_id
   w.hex(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.byte(0x1a);
-    w.string(traceState);
-  }
+  w.stringField(0x1a, ctx.traceState?.serialize());
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.byte(0x22);
@@ -45,10 +41,7 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.byte(0x41); // end_time_unix_nano
   w.nanos(span.endTime);
   keyValues(w, 0x4a, span.attributes);
-  if (span.droppedAttributesCount > 0) {
-    w.byte(0x50);
-    w.varint(span.droppedAttributesCount);
-  }
+  w.varintField(0x50, span.droppedAttributesCount);
   for (const event of span.events) {
     w.byte(0x5a);
     const at = w.begin();
@@ -57,16 +50,10 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
     w.byte(0x12);
     w.string(event.name);
     keyValues(w, 0x1a, event.attributes);
-    if (event.droppedAttributesCount) {
-      w.byte(0x20);
-      w.varint(event.droppedAttributesCount);
-    }
+    w.varintField(0x20, event.droppedAttributesCount);
     w.end(at);
   }
-  if (span.droppedEventsCount > 0) {
-    w.byte(0x60);
-    w.varint(span.droppedEventsCount);
-  }
+  w.varintField(0x60, span.droppedEventsCount);
   for (const link of span.links) {
     w.byte(0x6a);
     const at = w.begin();
@@ -74,38 +61,22 @@ export function writeSpan(w: ProtobufWriter, span: ReadableSpan): void {
     w.hex(link.context.traceId);
     w.byte(0x12);
     w.hex(link.context.spanId);
-    const linkState = link.context.traceState?.serialize();
-    if (linkState) {
-      w.byte(0x1a);
-      w.string(linkState);
-    }
+    w.stringField(0x1a, link.context.traceState?.serialize());
     keyValues(w, 0x22, link.attributes);
-    if (link.droppedAttributesCount) {
-      w.byte(0x28);
-      w.varint(link.droppedAttributesCount);
-    }
+    w.varintField(0x28, link.droppedAttributesCount);
     w.byte(0x35);
     w.fixed32(flags(link.context, link.context.isRemote));
     w.end(at);
   }
-  if (span.droppedLinksCount > 0) {
-    w.byte(0x70);
-    w.varint(span.droppedLinksCount);
-  }
+  w.varintField(0x70, span.droppedLinksCount);
   const { message } = span.status;
   // API and OTLP status codes share their values (unset 0, ok 1, error 2).
   const code: number = span.status.code;
   if (code !== 0 || message) {
     w.byte(0x7a);
     const at = w.begin();
-    if (message) {
-      w.byte(0x12);
-      w.string(message);
-    }
-    if (code !== 0) {
-      w.byte(0x18);
-      w.varint(code);
-    }
+    w.stringField(0x12, message);
+    w.varintField(0x18, code);
     w.end(at);
   }
   // flags: field 16, fixed32 -> tag 0x85 0x01

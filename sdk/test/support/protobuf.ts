@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+
 /**
  * A minimal protobuf wire-format reader, enough to decode OTLP trace and log requests in tests
  * without generated code. Schemas list only the fields the tests look at.
@@ -142,3 +144,59 @@ export const LogsRequest: Schema = {
     },
   },
 };
+
+/** One protobuf field: its number and its value (nested messages decoded, leaves as hex). */
+export type Field = [number, unknown];
+
+/**
+ * Schema-less decoding of a whole message, for comparing two encodings field for field; zero
+ * varints and empty messages are dropped (proto3 defaults, which encoders may or may not write).
+ */
+export function fields(buf: Buffer): Field[] {
+  const out: Field[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const [tag, afterTag] = readVarint(buf, pos);
+    pos = afterTag;
+    const field = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    if (wire === 0) {
+      const [v, p] = readVarint(buf, pos);
+      pos = p;
+      if (v !== 0n) out.push([field, v]);
+    } else if (wire === 1 || wire === 5) {
+      const n = wire === 1 ? 8 : 4;
+      if (pos + n > buf.length) throw new Error('truncated');
+      out.push([field, buf.subarray(pos, pos + n).toString('hex')]);
+      pos += n;
+    } else if (wire === 2) {
+      const [len, p] = readVarint(buf, pos);
+      const sub = buf.subarray(p, p + Number(len));
+      if (sub.length !== Number(len)) throw new Error('truncated');
+      pos = p + sub.length;
+      let nested: Field[] | undefined;
+      try {
+        nested = fields(sub);
+      } catch {
+        nested = undefined; // not a message: a string or bytes
+      }
+      if (nested === undefined) out.push([field, sub.toString('hex')]);
+      else if (nested.length > 0) out.push([field, nested]);
+    } else throw new Error(`wire type ${wire}`);
+  }
+  return out;
+}
+
+/**
+ * The serializer an OTLP/protobuf exporter package ships (from its own otlp-transformer): the
+ * reference the SDK's hand-written encoders are compared with.
+ */
+export function referenceSerializer<T>(
+  exporterPackage: string,
+  modulePath: string,
+  name: string,
+): T {
+  const exporterRequire = createRequire(require.resolve(exporterPackage));
+  const transformer = createRequire(exporterRequire.resolve('@opentelemetry/otlp-transformer'));
+  return (transformer(modulePath) as Record<string, T>)[name] as T;
+}
