@@ -36,6 +36,35 @@ describe('an ES module app', () => {
     await routeOf(app.port, app.metricsPort, 'esm-app');
     const logged = app.lines().find((l) => l.msg === 'order fetched');
     expect(logged?.trace_id).toMatch(/^[0-9a-f]{32}$/);
+
+    // `import { get } from 'node:http'`: a client span between the two server spans.
+    const res = await fetch(`http://127.0.0.1:${app.port}/esm-get`);
+    expect(await res.json()).toEqual({ status: 200 });
+    const [, traceId, outerId] = res.headers.get('traceresponse')!.split('-');
+    const inner = await receiver.waitFor('the inner server span', () =>
+      receiver.spans.find((s) => s.traceId === traceId && s.kind === 2 && s.spanId !== outerId),
+    );
+    const client = receiver.spans.find((s) => s.spanId === inner.parentSpanId);
+    expect(client?.kind).toBe(3);
+    expect(client?.parentSpanId).toBe(outerId);
+  });
+});
+
+describe("an ES module app whose first import is '@o11y/sdk/register'", () => {
+  it('traces outbound calls made through a named import of node:http', async () => {
+    const app = await startFixture('first-import.mjs', {
+      preload: [],
+      env: { ...baseEnv(endpoint), OTEL_SERVICE_NAME: 'first-import' },
+    });
+    const res = await fetch(`http://127.0.0.1:${app.port}/call`);
+    expect(await res.text()).toBe('200');
+    const [, traceId, outerId] = res.headers.get('traceresponse')!.split('-');
+    const inner = await receiver.waitFor('the leaf server span', () =>
+      receiver.spans.find((s) => s.traceId === traceId && s.kind === 2 && s.spanId !== outerId),
+    );
+    const client = receiver.spans.find((s) => s.spanId === inner.parentSpanId);
+    expect(client?.kind).toBe(3);
+    expect(client?.parentSpanId).toBe(outerId);
   });
 });
 

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from './support/otlp-receiver';
-import { baseEnv, killAll, scrape, startFixture, type Running } from './support/processes';
+import {
+  baseEnv,
+  closedPort,
+  killAll,
+  scrape,
+  startFixture,
+  type Running,
+} from './support/processes';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -53,7 +60,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
       (s) => s.kind === CLIENT && s.resource['service.name'] === 'front',
     );
     expect(clients.map((s) => s.scope).sort()).toEqual([
-      '@opentelemetry/instrumentation-http',
+      '@o11y/sdk',
       '@opentelemetry/instrumentation-undici',
     ]);
     for (const c of clients) expect(c.parentSpanId).toBe(frontServer?.spanId);
@@ -69,6 +76,65 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     // Express layer spans are off: only server and client spans.
     expect(spans.filter((s) => s.scope.includes('express'))).toEqual([]);
     expect(backServers[0]?.resource['deployment.environment.name']).toBe('test');
+  });
+
+  it('traces outbound http.request calls: attributes, failures, unread responses, context in callbacks', async () => {
+    const closed = await closedPort();
+    const res = await fetch(
+      `http://127.0.0.1:${front.port}/api/v1/orders/8/outbound?to=http://127.0.0.1:${back.port}&closed=${closed}`,
+    );
+    expect(await res.json()).toEqual({ answered: 200, refused: 'ECONNREFUSED', ignored: 'closed' });
+    const [, traceId, serverSpanId] = res.headers.get('traceresponse')!.split('-');
+    const spans = await receiver.waitFor('three client spans and two back server spans', () => {
+      const t = receiver.spans.filter((s) => s.traceId === traceId);
+      return t.filter((s) => s.kind === CLIENT).length >= 3 &&
+        t.filter((s) => s.kind === SERVER).length >= 3
+        ? t
+        : undefined;
+    });
+    const clients = spans.filter((s) => s.kind === CLIENT);
+    for (const c of clients) {
+      expect(c.name).toBe('GET');
+      expect(c.scope).toBe('@o11y/sdk');
+      expect(c.parentSpanId).toBe(serverSpanId);
+    }
+    const answered = clients.find((c) => String(c.attributes['url.full']).includes('/8?'));
+    expect(answered?.attributes).toEqual({
+      'http.request.method': 'GET',
+      'server.address': '127.0.0.1',
+      'server.port': back.port,
+      'url.full': `http://127.0.0.1:${back.port}/api/v1/orders/8?sig=REDACTED&a=1`,
+      'http.response.status_code': 200,
+      'network.protocol.version': '1.1',
+    });
+    expect(answered?.statusCode).toBe(0);
+    // The back service continued the trace from the injected traceparent.
+    const backServer = spans.find(
+      (s) =>
+        s.kind === SERVER &&
+        s.resource['service.name'] === 'back' &&
+        s.parentSpanId === answered?.spanId,
+    );
+    expect(backServer?.name).toBe('GET /api/v1/orders/:id');
+
+    const refused = clients.find((c) => String(c.attributes['url.full']).includes(`:${closed}/`));
+    expect(refused?.attributes['error.type']).toBe('ECONNREFUSED');
+    expect(refused?.statusCode).toBe(2);
+    expect(refused?.attributes['http.response.status_code']).toBeUndefined();
+
+    const ignored = clients.find((c) => String(c.attributes['url.full']).endsWith('/ignored'));
+    expect(ignored?.attributes['http.response.status_code']).toBe(200);
+
+    // The response's listeners ran in the caller's context: the line carries its server span.
+    const line = await receiver.waitFor('the line logged on the response', () =>
+      front.lines().find((l) => l.msg === 'downstream answered'),
+    );
+    expect(line).toMatchObject({ trace_id: traceId, span_id: serverSpanId });
+
+    const text = await scrape(front.metricsPort);
+    expect(text).toMatch(
+      /http_client_request_duration_seconds_count\{[^}]*http_request_method="GET",server_address="127.0.0.1",http_response_status_code="0"\} 1/,
+    );
   });
 
   it('records the full nested route template, collapses unmatched paths, and links exemplars to exported traces', async () => {
@@ -111,8 +177,9 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
 
   it('records outbound durations and runtime metrics, all labelled with the service identity', async () => {
     const text = await scrape(front.metricsPort);
+    // fetch and http.get of the first test, two http calls answered in the outbound test.
     expect(text).toMatch(
-      /http_client_request_duration_seconds_count\{service_name="front",service_version="[^"]+",deployment_environment="development",http_request_method="GET",server_address="127.0.0.1",http_response_status_code="200"\} 2/,
+      /http_client_request_duration_seconds_count\{service_name="front",service_version="[^"]+",deployment_environment="development",http_request_method="GET",server_address="127.0.0.1",http_response_status_code="200"\} 4/,
     );
     for (const name of [
       'process_cpu_seconds_total',
@@ -125,7 +192,9 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     }
     expect(text).toMatch(/^o11y_sdk_export_failures_total\{[^}]*signal="traces"[^}]*\} 0$/m);
     // The SDK's own exports to the collector are not the app's outbound traffic.
-    expect(text).not.toMatch(/server_address="127.0.0.1",http_response_status_code="200"\} [3-9]/);
+    expect(text).not.toMatch(
+      /server_address="127.0.0.1",http_response_status_code="200"\} ([5-9]|\d\d)/,
+    );
   });
 
   it("correlates the app's own pino logger (instrumentation-pino) and ships none of its lines", async () => {

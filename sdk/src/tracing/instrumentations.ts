@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { appDirectory } from '../config/app-package';
 import { warnOnce } from '../config/warn';
-import { httpInstrumentationConfig, undiciInstrumentationConfig } from '../http/hooks';
+import { ClientSpans } from '../http/client-spans';
+import { undiciInstrumentationConfig } from '../http/undici-hooks';
 import { ServerSpans } from '../http/server-spans';
 
 interface Candidate {
@@ -19,13 +20,9 @@ interface Candidate {
 // upstream's auto-instrumentations slow to start.
 const CANDIDATES: Record<string, Candidate> = {
   http: {
-    esm: ['http', 'https', 'node:http', 'node:https'],
-    load: () => {
-      const { HttpInstrumentation } =
-        require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      // Outbound requests through upstream's instrumentation; inbound ones through the SDK's own.
-      return [new HttpInstrumentation(httpInstrumentationConfig()), new ServerSpans()];
-    },
+    // The SDK's own: patched in place for CommonJS and ES modules alike (no loader hook needed).
+    esm: [],
+    load: () => [new ServerSpans(), new ClientSpans()],
   },
   express: {
     target: 'express',

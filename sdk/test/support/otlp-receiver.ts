@@ -12,6 +12,8 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>;
   resource: Record<string, unknown>;
   scope: string;
+  /** 0 unset, 1 ok, 2 error. */
+  statusCode: number;
 }
 
 /** A log record as the tests see it. */
@@ -113,6 +115,7 @@ export class OtlpReceiver {
             attributes: attrs(s.attributes as never),
             resource,
             scope,
+            statusCode: Number((s.status as { code?: number } | undefined)?.code ?? 0),
           });
         }
       }
