@@ -76,6 +76,11 @@ describe('an express 4 app', () => {
       env: baseEnv(endpoint),
     });
     await routeOf(app.port, app.metricsPort, 'express4-fixture');
+    // A sub-app mounted at a path with a parameter: express 4 keeps its router elsewhere.
+    expect((await fetch(`http://127.0.0.1:${app.port}/tenants/t1/items/9`)).status).toBe(200);
+    expect(await scrape(app.metricsPort)).toContain(
+      'http_route="/tenants/:tenant/items/:item",http_response_status_code="200"} 1',
+    );
     const span = receiver.spans.find((s) => s.resource['service.name'] === 'express4-fixture');
     expect(span?.resource['service.version']).toBe('4.0.0-fixture');
   });

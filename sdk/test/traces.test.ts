@@ -175,6 +175,28 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     });
   });
 
+  it('names routes reached through a sub-app, a router mounted twice and a regular expression', async () => {
+    for (const path of [
+      '/tenants/t1/items/9',
+      '/tenants/t2/items/10',
+      '/a/ping',
+      '/b/ping',
+      '/re/12',
+    ]) {
+      expect((await fetch(`http://127.0.0.1:${front.port}${path}`)).status, path).toBe(200);
+    }
+    const text = await scrape(front.metricsPort);
+    // As the exposition format writes label values: backslashes doubled.
+    const count = (route: string) => {
+      const label = route.replace(/\\/g, '\\\\').replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+      const series = `http_server_request_duration_seconds_count\\{[^}]*http_route="${label}",`;
+      return new RegExp(`${series}http_response_status_code="200"\\} (\\d+)`).exec(text)?.[1];
+    };
+    expect(count('/tenants/:tenant/items/:item')).toBe('2');
+    expect(count('/a,/b/ping')).toBe('2');
+    expect(count(String(/^\/re\/\d+$/))).toBe('1');
+  });
+
   it('records outbound durations and runtime metrics, all labelled with the service identity', async () => {
     const text = await scrape(front.metricsPort);
     // fetch and http.get of the first test, two http calls answered in the outbound test.

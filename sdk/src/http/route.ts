@@ -1,16 +1,19 @@
 import { RPCType, type RPCMetadata } from '@opentelemetry/core';
+import { routeTemplate } from './express-routes';
 
 /** Label value shared by every request that matched no route (404s, scans): keeps cardinality flat. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
- * The route template of a finished request, read from its RPC metadata, which the express
- * instrumentation fills in while routing (it joins nested routers' mount paths:
- * `/api/v1` + `/orders` + `/:id`). A request counts as routed only when express bound a route
- * to it (`req.route`); otherwise the partial mount path of a router is not a route.
+ * The route template of a finished request: the template of the route express matched
+ * (./express-routes), else one another instrumentation wrote into the request's RPC metadata.
+ * A request counts as routed only when express bound a route to it (`req.route`); otherwise the
+ * partial mount path of a router is not a route.
  */
 export function routeOf(req: { route?: unknown }, meta: RPCMetadata): string {
   if (req.route === undefined) return UNMATCHED_ROUTE;
+  const template = routeTemplate(req.route);
+  if (template !== undefined && template !== '') return capped(template);
   if (meta.type === RPCType.HTTP && typeof meta.route === 'string' && meta.route !== '')
     return capped(meta.route);
   return UNMATCHED_ROUTE;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { appDirectory } from '../config/app-package';
 import { warnOnce } from '../config/warn';
 import { ClientSpans } from '../http/client-spans';
+import { ExpressRoutes } from '../http/express-routes';
 import { undiciInstrumentationConfig } from '../http/undici-hooks';
 import { ServerSpans } from '../http/server-spans';
 
@@ -27,18 +28,8 @@ const CANDIDATES: Record<string, Candidate> = {
   express: {
     target: 'express',
     esm: ['express', 'router'],
-    load: () => {
-      const { ExpressInstrumentation, ExpressLayerType } =
-        require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
-      // No span per middleware/handler/router: the server span, named after the full route, is enough.
-      return new ExpressInstrumentation({
-        ignoreLayersType: [
-          ExpressLayerType.MIDDLEWARE,
-          ExpressLayerType.REQUEST_HANDLER,
-          ExpressLayerType.ROUTER,
-        ],
-      });
-    },
+    // The SDK's own: route templates only (no layer spans, nothing wrapped per request).
+    load: () => new ExpressRoutes(),
   },
   undici: {
     esm: [],
