@@ -293,6 +293,32 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(receiver.logs.filter((l) => l.body === 'order received')).toHaveLength(1);
   });
 
+  it('ships non-ASCII lines, and a line larger than a whole hand-over batch, intact and in order', async () => {
+    const note = 'café ☕ 日本語 ✓';
+    const big = 'é'.repeat(40_000); // 80 KB of UTF-8: more than one 64 KB batch
+    for (const body of [
+      { note, seq: 1 },
+      { note: big, seq: 2 },
+      { note, seq: 3 },
+    ]) {
+      const res = await fetch(`http://127.0.0.1:${front.port}/api/v1/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(201);
+    }
+    const shipped = await receiver.waitFor('the three lines from front', () => {
+      const l = receiver.logs.filter(
+        (r) => r.body === 'order received' && r.resource['service.name'] === 'front',
+      );
+      return l.length >= 3 ? l : undefined;
+    });
+    const bodies = shipped.map((r) => r.attributes.body as { note: string; seq: number });
+    expect(bodies.map((b) => b.seq)).toEqual([1, 2, 3]);
+    expect(bodies.map((b) => b.note)).toEqual([note, big, note]);
+  });
+
   it("runs the request's and response's listeners in the trace when the body arrives in separate packets", async () => {
     // The body's later chunks and its end are parsed from later packets, outside the request's
     // context: listeners on the request (a hand-written body reader) and on the response (an
