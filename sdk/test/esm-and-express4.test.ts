@@ -28,6 +28,17 @@ async function routeOf(port: number, metricsPort: number, service: string): Prom
   expect(text).toContain(`http_route="unmatched",http_response_status_code="404"} 1`);
 }
 
+/** The app called itself over http: its server span, a client span under it, the inner server span under that. */
+async function expectClientSpanBetweenServerSpans(res: Response): Promise<void> {
+  const [, traceId, outerId] = res.headers.get('traceresponse')!.split('-');
+  const inner = await receiver.waitFor('the inner server span', () =>
+    receiver.spans.find((s) => s.traceId === traceId && s.kind === 2 && s.spanId !== outerId),
+  );
+  const client = receiver.spans.find((s) => s.spanId === inner.parentSpanId);
+  expect(client?.kind).toBe(3);
+  expect(client?.parentSpanId).toBe(outerId);
+}
+
 describe('an ES module app', () => {
   it('is instrumented under --import (the register entry installs the ESM hook itself)', async () => {
     const app = await startFixture('service.mjs', {
@@ -40,13 +51,7 @@ describe('an ES module app', () => {
     // `import { get } from 'node:http'`: a client span between the two server spans.
     const res = await fetch(`http://127.0.0.1:${app.port}/esm-get`);
     expect(await res.json()).toEqual({ status: 200 });
-    const [, traceId, outerId] = res.headers.get('traceresponse')!.split('-');
-    const inner = await receiver.waitFor('the inner server span', () =>
-      receiver.spans.find((s) => s.traceId === traceId && s.kind === 2 && s.spanId !== outerId),
-    );
-    const client = receiver.spans.find((s) => s.spanId === inner.parentSpanId);
-    expect(client?.kind).toBe(3);
-    expect(client?.parentSpanId).toBe(outerId);
+    await expectClientSpanBetweenServerSpans(res);
   });
 });
 
@@ -58,13 +63,7 @@ describe("an ES module app whose first import is '@o11y/sdk/register'", () => {
     });
     const res = await fetch(`http://127.0.0.1:${app.port}/call`);
     expect(await res.text()).toBe('200');
-    const [, traceId, outerId] = res.headers.get('traceresponse')!.split('-');
-    const inner = await receiver.waitFor('the leaf server span', () =>
-      receiver.spans.find((s) => s.traceId === traceId && s.kind === 2 && s.spanId !== outerId),
-    );
-    const client = receiver.spans.find((s) => s.spanId === inner.parentSpanId);
-    expect(client?.kind).toBe(3);
-    expect(client?.parentSpanId).toBe(outerId);
+    await expectClientSpanBetweenServerSpans(res);
   });
 });
 

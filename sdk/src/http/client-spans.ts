@@ -1,3 +1,4 @@
+import { PatchingInstrumentation } from './patching-instrumentation';
 import {
   context,
   propagation,
@@ -6,14 +7,11 @@ import {
   trace,
   type Attributes,
   type Context,
-  type MeterProvider,
   type Span,
   type TextMapSetter,
   type Tracer,
-  type TracerProvider,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import diagnostics from 'node:diagnostics_channel';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -32,7 +30,6 @@ import { methodLabel } from './route';
 // and ends the span when the request closes, reading the outcome from the request itself and
 // from Node's `http.client.request.error` diagnostics channel.
 
-const SCOPE = '@o11y/sdk';
 const STATE = Symbol('o11y.client');
 
 interface ClientState {
@@ -169,17 +166,7 @@ type Patchable = { request: RequestFn; get: RequestFn; [PATCHED]?: [RequestFn, R
  * Client spans and durations for outbound `http` and `https` requests, as an OpenTelemetry
  * instrumentation so that it is enabled and disabled with the others.
  */
-export class ClientSpans implements Instrumentation {
-  readonly instrumentationName = SCOPE;
-  readonly instrumentationVersion = '1';
-  private tracer: Tracer = trace.getTracer(SCOPE);
-  private config: InstrumentationConfig = { enabled: true };
-
-  // Enabled on construction, as upstream instrumentations are.
-  constructor() {
-    this.enable();
-  }
-
+export class ClientSpans extends PatchingInstrumentation {
   enable(): void {
     const tracer = () => this.tracer;
     for (const mod of [http, https] as unknown as Patchable[]) {
@@ -203,21 +190,5 @@ export class ClientSpans implements Instrumentation {
     }
     diagnostics.unsubscribe('http.client.request.error', onRequestError);
     syncBuiltinESMExports();
-  }
-
-  setTracerProvider(provider: TracerProvider): void {
-    this.tracer = provider.getTracer(SCOPE);
-  }
-
-  setMeterProvider(_provider: MeterProvider): void {
-    // Durations go to the SDK's Prometheus registry, not to an OTel meter.
-  }
-
-  setConfig(config: InstrumentationConfig): void {
-    this.config = config;
-  }
-
-  getConfig(): InstrumentationConfig {
-    return this.config;
   }
 }

@@ -1,3 +1,4 @@
+import { PatchingInstrumentation } from './patching-instrumentation';
 import {
   context,
   propagation,
@@ -7,13 +8,10 @@ import {
   trace,
   type Attributes,
   type Context,
-  type MeterProvider,
   type Span,
   type Tracer,
-  type TracerProvider,
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
-import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { serverDuration } from '../metrics/registry';
@@ -30,7 +28,6 @@ import { traceresponse } from './traceresponse';
 // request's and response's listeners running in its context, a `traceresponse` header, and the
 // RED histogram with an exemplar of the span.
 
-const SCOPE = '@o11y/sdk';
 // On the request: everything its end needs, kept on the object itself (no map, no closure).
 const STATE = Symbol('o11y.server');
 
@@ -192,18 +189,7 @@ type Patchable = { emit: Emit; [PATCHED]?: Emit };
  * Server spans for every `http` and `https` server in the process, as an OpenTelemetry
  * instrumentation so that it is enabled and disabled with the others.
  */
-export class ServerSpans implements Instrumentation {
-  readonly instrumentationName = SCOPE;
-  readonly instrumentationVersion = '1';
-  private tracer: Tracer = trace.getTracer(SCOPE);
-  private config: InstrumentationConfig = { enabled: true };
-
-  // Enabled on construction, as upstream instrumentations are: registerInstrumentations only
-  // enables those whose config says they are not.
-  constructor() {
-    this.enable();
-  }
-
+export class ServerSpans extends PatchingInstrumentation {
   enable(): void {
     const tracer = () => this.tracer;
     for (const [proto, wrap] of [
@@ -231,21 +217,5 @@ export class ServerSpans implements Instrumentation {
       proto.emit = original;
       delete proto[PATCHED];
     }
-  }
-
-  setTracerProvider(provider: TracerProvider): void {
-    this.tracer = provider.getTracer(SCOPE);
-  }
-
-  setMeterProvider(_provider: MeterProvider): void {
-    // RED metrics go to the SDK's Prometheus registry, not to an OTel meter.
-  }
-
-  setConfig(config: InstrumentationConfig): void {
-    this.config = config;
-  }
-
-  getConfig(): InstrumentationConfig {
-    return this.config;
   }
 }
