@@ -157,7 +157,7 @@ interface RequestExporter {
   shutdown(): Promise<void>;
 }
 
-type Source = AsyncIterable<PinoLine> & { messageKey: string; levels: unknown };
+type Source = Transform & { messageKey: string; levels: unknown };
 interface Shipping {
   ship(line: PinoLine, messageKey: string, labels: Record<number, string>): void;
   flush(): Promise<void>;
@@ -250,11 +250,21 @@ function shipping(options: WorkerOptions): Shipping {
 export default async function otlpWorker(options: WorkerOptions): Promise<Transform> {
   const out = shipping(options);
   const stream = (await build(
-    (async (source: Source) => {
+    // A 'data' listener rather than `for await`: an async iterator costs a promise and a
+    // microtask round per line. Runs once pino's config (levels, message key) has arrived.
+    ((source: Source) => {
       const labels = (source.levels as { labels: Record<number, string> }).labels;
-      for await (const line of source) out.ship(line, source.messageKey, labels);
+      const messageKey = source.messageKey;
+      source.on('data', (line: PinoLine) => {
+        try {
+          out.ship(line, messageKey, labels);
+        } catch {
+          dropped(); // a line that cannot be shipped costs that line, not the worker
+        }
+      });
     }) as never,
-    { expectPinoConfig: true, close: () => out.close() } as never,
+    // No `metadata`: nothing reads the last line's level and time back from this stream.
+    { expectPinoConfig: true, metadata: false, close: () => out.close() } as never,
   )) as Transform & { flush?: (cb: (err?: Error) => void) => void };
   // thread-stream calls this for stream.flush(cb) on the main thread: records leave the process.
   stream.flush = (cb) => {
