@@ -99,7 +99,9 @@ export function routeTemplate(route: unknown): string | undefined {
   const r = route as Tagged;
   const cached = r[TEMPLATE];
   if (cached !== undefined && cached.version === version) return cached.value;
-  let value = pathText(r.path);
+  // A route declared before express was patched (express loaded ahead of the SDK): its mount
+  // paths are unknown, and a partial template would merge unrelated routes.
+  let value = r[OWNER] === undefined ? undefined : pathText(r.path);
   if (value !== undefined) {
     // Walk up: the route's router, the routers (or apps) it is mounted in, up to the top app.
     let router = r[OWNER];
