@@ -59,10 +59,19 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     const clients = spans.filter(
       (s) => s.kind === CLIENT && s.resource['service.name'] === 'front',
     );
-    expect(clients.map((s) => s.scope).sort()).toEqual([
-      '@o11y/sdk',
-      '@opentelemetry/instrumentation-undici',
+    expect(clients.map((s) => s.scope)).toEqual(['@o11y/sdk', '@o11y/sdk']);
+    // fetch's client span: the same attributes as http's, from undici's channels.
+    expect(clients.map((c) => c.attributes['url.full'])).toEqual([
+      `http://127.0.0.1:${back.port}/api/v1/orders/7`,
+      `http://127.0.0.1:${back.port}/api/v1/orders/7`,
     ]);
+    for (const c of clients)
+      expect(c.attributes).toMatchObject({
+        'http.request.method': 'GET',
+        'server.address': '127.0.0.1',
+        'server.port': back.port,
+        'http.response.status_code': 200,
+      });
     for (const c of clients) expect(c.parentSpanId).toBe(frontServer?.spanId);
 
     const backServers = spans.filter(
@@ -83,11 +92,16 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     const res = await fetch(
       `http://127.0.0.1:${front.port}/api/v1/orders/8/outbound?to=http://127.0.0.1:${back.port}&closed=${closed}`,
     );
-    expect(await res.json()).toEqual({ answered: 200, refused: 'ECONNREFUSED', ignored: 'closed' });
+    expect(await res.json()).toEqual({
+      answered: 200,
+      refused: 'ECONNREFUSED',
+      ignored: 'closed',
+      fetchRefused: 'ECONNREFUSED',
+    });
     const [, traceId, serverSpanId] = res.headers.get('traceresponse')!.split('-');
-    const spans = await receiver.waitFor('three client spans and two back server spans', () => {
+    const spans = await receiver.waitFor('four client spans and two back server spans', () => {
       const t = receiver.spans.filter((s) => s.traceId === traceId);
-      return t.filter((s) => s.kind === CLIENT).length >= 3 &&
+      return t.filter((s) => s.kind === CLIENT).length >= 4 &&
         t.filter((s) => s.kind === SERVER).length >= 3
         ? t
         : undefined;
@@ -117,10 +131,17 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     );
     expect(backServer?.name).toBe('GET /api/v1/orders/:id');
 
-    const refused = clients.find((c) => String(c.attributes['url.full']).includes(`:${closed}/`));
-    expect(refused?.attributes['error.type']).toBe('ECONNREFUSED');
-    expect(refused?.statusCode).toBe(2);
-    expect(refused?.attributes['http.response.status_code']).toBeUndefined();
+    // Refused, over http.request and over fetch: an error span without a status code.
+    const refused = clients.filter((c) => String(c.attributes['url.full']).includes(`:${closed}/`));
+    expect(refused.map((c) => c.attributes['url.full']).sort()).toEqual([
+      `http://127.0.0.1:${closed}/`,
+      `http://127.0.0.1:${closed}/by-fetch?sig=REDACTED`,
+    ]);
+    for (const c of refused) {
+      expect(c.attributes['error.type']).toBe('ECONNREFUSED');
+      expect(c.statusCode).toBe(2);
+      expect(c.attributes['http.response.status_code']).toBeUndefined();
+    }
 
     const ignored = clients.find((c) => String(c.attributes['url.full']).endsWith('/ignored'));
     expect(ignored?.attributes['http.response.status_code']).toBe(200);
@@ -133,7 +154,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
 
     const text = await scrape(front.metricsPort);
     expect(text).toMatch(
-      /http_client_request_duration_seconds_count\{[^}]*http_request_method="GET",server_address="127.0.0.1",http_response_status_code="0"\} 1/,
+      /http_client_request_duration_seconds_count\{[^}]*http_request_method="GET",server_address="127.0.0.1",http_response_status_code="0"\} 2/,
     );
   });
 

@@ -3,7 +3,6 @@ import {
   context,
   propagation,
   SpanKind,
-  SpanStatusCode,
   trace,
   type Attributes,
   type Context,
@@ -16,8 +15,8 @@ import diagnostics from 'node:diagnostics_channel';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
-import { redactQuery } from './redact-query';
-import { recordClientDuration } from './client-duration';
+import { fullUrl, hostAndPort } from './authority';
+import { endClientSpan } from './client-span-end';
 import { methodLabel } from './route';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: per outbound call
@@ -45,35 +44,17 @@ const setter: TextMapSetter<ClientRequest> = {
   set: (req, key, value) => req.setHeader(key, value),
 };
 
-/** `example.com:8080` -> ['example.com', 8080]; `[::1]` -> ['::1', default]. */
-function hostAndPort(hostHeader: string, defaultPort: number): [string, number] {
-  const colon = hostHeader.lastIndexOf(':');
-  const bracket = hostHeader.lastIndexOf(']');
-  let host = hostHeader;
-  let port = defaultPort;
-  if (colon > bracket) {
-    host = hostHeader.slice(0, colon);
-    port = Number(hostHeader.slice(colon + 1)) || defaultPort;
-  }
-  if (host.startsWith('[')) host = host.slice(1, -1);
-  return [host, port];
-}
-
 function startClient(tracer: Tracer, req: Tracked, parent: Context): void {
   const method = req.method;
   // Node writes the Host header as `host[:port]`, the port only when it is not the default.
   const hostHeader = req.getHeader('host');
   const authority = typeof hostHeader === 'string' ? hostHeader : req.host;
   const [host, port] = hostAndPort(authority, req.protocol === 'https:' ? 443 : 80);
-  const path = req.path;
-  const q = path.indexOf('?');
   const attributes: Attributes = {
     'http.request.method': methodLabel(method),
     'server.address': host,
     'server.port': port,
-    'url.full': `${req.protocol}//${authority}${
-      q < 0 ? path : `${path.slice(0, q + 1)}${redactQuery(path.slice(q + 1))}`
-    }`,
+    'url.full': fullUrl(`${req.protocol}//${authority}`, req.path),
   };
   if (attributes['http.request.method'] === '_OTHER')
     attributes['http.request.method_original'] = method;
@@ -101,29 +82,13 @@ function onClose(this: Tracked): void {
 }
 
 function endClient(req: Tracked, state: ClientState): void {
-  const { span, start, host, error } = state;
   const res = (req as ClientRequest & { res?: IncomingMessage | null }).res ?? undefined;
-  const status = res?.statusCode ?? 0;
-  if (res !== undefined) {
-    span.setAttribute('http.response.status_code', status);
-    span.setAttribute('network.protocol.version', res.httpVersion);
-  }
-  if (error !== undefined) {
-    span.setAttribute('error.type', (error as { code?: string }).code ?? error.name);
-    span.recordException(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  } else if (res === undefined || !res.complete) {
-    span.setAttribute('error.type', 'aborted');
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: 'the request closed before its response was complete',
-    });
-  } else if (status >= 400) {
-    span.setAttribute('error.type', String(status));
-    span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-  span.end();
-  recordClientDuration(req.method, host, status, start);
+  endClientSpan(state.span, req.method, state.host, state.start, {
+    status: res?.statusCode ?? 0,
+    protocolVersion: res?.httpVersion,
+    error: state.error,
+    complete: res?.complete === true,
+  });
 }
 
 function onRequestError(message: unknown): void {

@@ -6,7 +6,7 @@ import { appDirectory } from '../config/app-package';
 import { warnOnce } from '../config/warn';
 import { ClientSpans } from '../http/client-spans';
 import { ExpressRoutes } from '../http/express-routes';
-import { undiciInstrumentationConfig } from '../http/undici-hooks';
+import { FetchSpans } from '../http/fetch-spans';
 import { ServerSpans } from '../http/server-spans';
 
 interface Candidate {
@@ -33,11 +33,8 @@ const CANDIDATES: Record<string, Candidate> = {
   },
   undici: {
     esm: [],
-    load: () => {
-      const { UndiciInstrumentation } =
-        require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-      return new UndiciInstrumentation(undiciInstrumentationConfig());
-    },
+    // The SDK's own, from undici's diagnostics channels (Node's fetch included).
+    load: () => new FetchSpans(),
   },
   pg: {
     target: 'pg',
