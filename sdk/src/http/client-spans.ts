@@ -1,4 +1,3 @@
-import { PatchingInstrumentation } from './patching-instrumentation';
 import {
   context,
   propagation,
@@ -18,6 +17,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { fullUrl, hostAndPort } from './authority';
 import { endClientSpan } from './client-span-end';
 import { methodLabel } from './route';
+import { PatchingInstrumentation } from './patching-instrumentation';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: per outbound call
 // it bound the request and the response to the caller's context by replacing eight listener

@@ -1,4 +1,3 @@
-import { PatchingInstrumentation } from './patching-instrumentation';
 import {
   context,
   propagation,
@@ -19,6 +18,7 @@ import { metricsServer } from '../metrics/server';
 import { redactQuery } from './redact-query';
 import { methodLabel, routeOf, UNMATCHED_ROUTE } from './route';
 import { traceresponse } from './traceresponse';
+import { PatchingInstrumentation } from './patching-instrumentation';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: its server side
 // costs a hello-world express app half of its throughput (per request it parses the URL, builds
