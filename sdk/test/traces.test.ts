@@ -196,13 +196,14 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     });
   });
 
-  it('names routes reached through a sub-app, a router mounted twice and a regular expression', async () => {
+  it('names routes reached through sub-apps, a router mounted twice and a regular expression', async () => {
     for (const path of [
       '/tenants/t1/items/9',
       '/tenants/t2/items/10',
       '/a/ping',
       '/b/ping',
       '/re/12',
+      '/r/sub/leaf',
     ]) {
       expect((await fetch(`http://127.0.0.1:${front.port}${path}`)).status, path).toBe(200);
     }
@@ -216,6 +217,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(count('/tenants/:tenant/items/:item')).toBe('2');
     expect(count('/a,/b/ping')).toBe('2');
     expect(count(String(/^\/re\/\d+$/))).toBe('1');
+    expect(count('/r/sub/leaf')).toBe('1');
   });
 
   it('records outbound durations and runtime metrics, all labelled with the service identity', async () => {

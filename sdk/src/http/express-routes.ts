@@ -182,7 +182,9 @@ function routerUsePatch(original: Fn): Fn {
     const result = original.apply(this, args);
     const path = mountPath(args);
     if (path !== undefined)
-      for (const fn of args.flat(Infinity)) if (isRouter(fn)) recordMount(fn, path, this);
+      // Routers, and apps mounted on a router (app.use wraps the apps it mounts; see below).
+      for (const fn of args.flat(Infinity))
+        if (isRouter(fn) || isApp(fn)) recordMount(fn, path, this);
     return result;
   };
 }
