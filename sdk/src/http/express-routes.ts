@@ -189,11 +189,17 @@ function routerUsePatch(original: Fn): Fn {
   };
 }
 
+/** Links an app's router back to the app, so that a route on it finds the app's mount. */
+function linkAppRouter(app: Tagged): Tagged | undefined {
+  const router = appRouter(app);
+  if (router !== undefined) router[APP] = app;
+  return router;
+}
+
 function appUsePatch(original: Fn): Fn {
   return function use(this: Tagged, ...args: unknown[]) {
     const result = original.apply(this, args);
-    const router = appRouter(this);
-    if (router !== undefined) router[APP] = this;
+    const router = linkAppRouter(this);
     const path = mountPath(args);
     // Routers are recorded by the router's use(), which app.use() calls; sub-apps here.
     if (path !== undefined)
@@ -205,8 +211,7 @@ function appUsePatch(original: Fn): Fn {
 function appRoutePatch(original: Fn): Fn {
   return function route(this: Tagged, ...args: unknown[]) {
     const result = original.apply(this, args);
-    const router = appRouter(this);
-    if (router !== undefined) router[APP] = this;
+    linkAppRouter(this);
     return result;
   };
 }

@@ -12,7 +12,7 @@ export interface PinoLine {
 }
 
 /** Fields of a pino line that are not attributes: they become the record's own fields. */
-export const NOT_ATTRIBUTES = new Set([
+const NOT_ATTRIBUTES = new Set([
   'time',
   'level',
   'hostname',
@@ -23,6 +23,14 @@ export const NOT_ATTRIBUTES = new Set([
 ]);
 
 const HEX_ID = /^[0-9a-f]+$/;
+
+/** A line's attributes: every field but the message and the record's own fields. */
+export function lineAttributes(line: PinoLine, messageKey: string): Record<string, AnyValue> {
+  const attributes: Record<string, AnyValue> = {};
+  for (const key in line)
+    if (key !== messageKey && !NOT_ATTRIBUTES.has(key)) attributes[key] = line[key] as AnyValue;
+  return attributes;
+}
 
 /** Epoch milliseconds as OpenTelemetry HrTime. */
 function fromMillis(ms: number): [number, number] {
@@ -57,10 +65,7 @@ export function writeLogRecord(
     anyValue(w, body as AnyValue);
     w.end(at);
   }
-  const attributes: Record<string, AnyValue> = {};
-  for (const key in line)
-    if (key !== messageKey && !NOT_ATTRIBUTES.has(key)) attributes[key] = line[key] as AnyValue;
-  keyValues(w, 0x32, attributes);
+  keyValues(w, 0x32, lineAttributes(line, messageKey));
   const { trace_id: traceId, span_id: spanId, trace_flags: flags } = line;
   if (
     typeof traceId === 'string' &&

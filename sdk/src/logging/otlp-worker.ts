@@ -23,7 +23,7 @@ import type { Transform } from 'node:stream';
 import { encodeRequest, encodeResource, encodeScope } from '../otlp/common-encoding';
 import { EncodedBatchQueue } from '../otlp/encoded-batch-queue';
 import { createOtlpHttpExporter } from '../otlp/http-exporter';
-import { NOT_ATTRIBUTES, writeLogRecord, type PinoLine } from './otlp-log-encoding';
+import { lineAttributes, writeLogRecord, type PinoLine } from './otlp-log-encoding';
 
 /** Options the main thread passes to the worker. */
 export interface WorkerOptions {
@@ -55,16 +55,13 @@ export function toRecord(
   messageKey: string,
   labels: Record<number, string>,
 ): LogRecord {
-  const attributes: Record<string, unknown> = {};
-  for (const key in line)
-    if (key !== messageKey && !NOT_ATTRIBUTES.has(key)) attributes[key] = line[key];
   const level = typeof line.level === 'number' ? line.level : 0;
   return {
     timestamp: typeof line.time === 'number' ? line.time : undefined,
     body: line[messageKey] as LogRecord['body'],
     severityNumber: SEVERITY[level] ?? 0,
     severityText: labels[level],
-    attributes: attributes as LogRecord['attributes'],
+    attributes: lineAttributes(line, messageKey),
     context: contextOf(line),
   };
 }

@@ -27,7 +27,7 @@ const CANDIDATES: Record<string, Candidate> = {
   },
   express: {
     target: 'express',
-    esm: ['express', 'router'],
+    esm: ['express'],
     // The SDK's own: route templates only (no layer spans, nothing wrapped per request).
     load: () => new ExpressRoutes(),
   },

@@ -22,33 +22,46 @@ function readVarint(buf: Buffer, pos: number): [bigint, number] {
   }
 }
 
-export function decode(buf: Buffer, schema: Schema): Decoded {
-  const out: Decoded = {};
+/** One field as it is on the wire: a varint's value, or the bytes of any other wire type. */
+interface WireField {
+  field: number;
+  wire: number;
+  varint?: bigint;
+  raw?: Buffer;
+}
+
+/** The fields of a message in order; throws on a truncated buffer or an unknown wire type. */
+function* wireFields(buf: Buffer): Generator<WireField> {
   let pos = 0;
   while (pos < buf.length) {
-    const [tag, p1] = readVarint(buf, pos);
-    pos = p1;
+    const [tag, afterTag] = readVarint(buf, pos);
+    pos = afterTag;
     const field = Number(tag >> 3n);
     const wire = Number(tag & 7n);
-    let value: unknown;
-    let raw: Buffer | undefined;
     if (wire === 0) {
-      const [v, p] = readVarint(buf, pos);
+      const [varint, p] = readVarint(buf, pos);
       pos = p;
-      value = v;
-    } else if (wire === 1) {
-      raw = buf.subarray(pos, pos + 8);
-      pos += 8;
-    } else if (wire === 2) {
-      const [len, p] = readVarint(buf, pos);
-      raw = buf.subarray(p, p + Number(len));
-      pos = p + Number(len);
-    } else if (wire === 5) {
-      raw = buf.subarray(pos, pos + 4);
-      pos += 4;
-    } else {
-      throw new Error(`unsupported wire type ${wire}`);
+      yield { field, wire, varint };
+      continue;
     }
+    let start = pos;
+    let len: number;
+    if (wire === 1 || wire === 5) len = wire === 1 ? 8 : 4;
+    else if (wire === 2) {
+      const [l, p] = readVarint(buf, pos);
+      start = p;
+      len = Number(l);
+    } else throw new Error(`unsupported wire type ${wire}`);
+    if (start + len > buf.length) throw new Error('truncated');
+    pos = start + len;
+    yield { field, wire, raw: buf.subarray(start, pos) };
+  }
+}
+
+export function decode(buf: Buffer, schema: Schema): Decoded {
+  const out: Decoded = {};
+  for (const { field, varint, raw } of wireFields(buf)) {
+    let value: unknown = varint;
     const def = schema[field];
     if (def === undefined) continue;
     const t = def.type;
@@ -154,35 +167,21 @@ export type Field = [number, unknown];
  */
 export function fields(buf: Buffer): Field[] {
   const out: Field[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const [tag, afterTag] = readVarint(buf, pos);
-    pos = afterTag;
-    const field = Number(tag >> 3n);
-    const wire = Number(tag & 7n);
-    if (wire === 0) {
-      const [v, p] = readVarint(buf, pos);
-      pos = p;
-      if (v !== 0n) out.push([field, v]);
-    } else if (wire === 1 || wire === 5) {
-      const n = wire === 1 ? 8 : 4;
-      if (pos + n > buf.length) throw new Error('truncated');
-      out.push([field, buf.subarray(pos, pos + n).toString('hex')]);
-      pos += n;
-    } else if (wire === 2) {
-      const [len, p] = readVarint(buf, pos);
-      const sub = buf.subarray(p, p + Number(len));
-      if (sub.length !== Number(len)) throw new Error('truncated');
-      pos = p + sub.length;
+  for (const { field, varint, raw, wire } of wireFields(buf)) {
+    if (varint !== undefined) {
+      if (varint !== 0n) out.push([field, varint]);
+    } else if (wire !== 2) {
+      out.push([field, raw!.toString('hex')]);
+    } else {
       let nested: Field[] | undefined;
       try {
-        nested = fields(sub);
+        nested = fields(raw!);
       } catch {
         nested = undefined; // not a message: a string or bytes
       }
-      if (nested === undefined) out.push([field, sub.toString('hex')]);
+      if (nested === undefined) out.push([field, raw!.toString('hex')]);
       else if (nested.length > 0) out.push([field, nested]);
-    } else throw new Error(`wire type ${wire}`);
+    }
   }
   return out;
 }
