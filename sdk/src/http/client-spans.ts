@@ -18,6 +18,7 @@ import { fullUrl, hostAndPort } from './authority';
 import { endClientSpan } from './client-span-end';
 import { methodLabel } from './route';
 import { PatchingInstrumentation } from './patching-instrumentation';
+import { startSdkSpan } from '../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: per outbound call
 // it bound the request and the response to the caller's context by replacing eight listener
@@ -58,9 +59,11 @@ function startClient(tracer: Tracer, req: Tracked, parent: Context): void {
   };
   if (attributes['http.request.method'] === '_OTHER')
     attributes['http.request.method_original'] = method;
-  const span = tracer.startSpan(
+  const span = startSdkSpan(
+    tracer,
     attributes['http.request.method'] === '_OTHER' ? 'HTTP' : method,
-    { kind: SpanKind.CLIENT, attributes },
+    SpanKind.CLIENT,
+    attributes,
     parent,
   );
   req[STATE] = { span, start: performance.now(), host };

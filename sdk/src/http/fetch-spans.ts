@@ -14,6 +14,7 @@ import { fullUrl, hostAndPort } from './authority';
 import { endClientSpan } from './client-span-end';
 import { PatchingInstrumentation, SDK_SCOPE } from './patching-instrumentation';
 import { methodLabel } from './route';
+import { startSdkSpan } from '../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-undici: per call it
 // parsed the URL with `new URL`, copied the request headers into a Map, ran every hook through
@@ -69,9 +70,11 @@ function onCreate({ request }: { request: UndiciRequest }): void {
       'url.full': fullUrl(origin, request.path),
     };
     if (method === '_OTHER') attributes['http.request.method_original'] = request.method;
-    const span = tracer().startSpan(
+    const span = startSdkSpan(
+      tracer(),
       method === '_OTHER' ? 'HTTP' : method,
-      { kind: SpanKind.CLIENT, attributes },
+      SpanKind.CLIENT,
+      attributes,
       parent,
     );
     request[STATE] = { span, start: performance.now(), host, status: 0 };

@@ -19,6 +19,7 @@ import { redactQuery } from './redact-query';
 import { methodLabel, routeOf, UNMATCHED_ROUTE } from './route';
 import { traceresponse } from './traceresponse';
 import { PatchingInstrumentation } from './patching-instrumentation';
+import { startSdkSpan } from '../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: its server side
 // costs a hello-world express app half of its throughput (per request it parses the URL, builds
@@ -78,7 +79,7 @@ function startRequest(
   if (peer !== undefined) attributes['client.address'] = peer;
 
   const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+  const span = startSdkSpan(tracer, method, SpanKind.SERVER, attributes, parent);
   const meta: RPCMetadata = { type: RPCType.HTTP, span };
   // The express instrumentation writes the matched route into this metadata while routing.
   const ctx = setRPCMetadata(trace.setSpan(parent, span), meta);
