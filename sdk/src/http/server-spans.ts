@@ -4,18 +4,18 @@ import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  trace,
   type Attributes,
   type Context,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { RPCType, type RPCMetadata } from '@opentelemetry/core';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { serverDuration } from '../metrics/registry';
 import { metricsServer } from '../metrics/server';
 import { redactQuery } from './redact-query';
+import { requestContext } from './request-context';
 import { methodLabel, routeOf, UNMATCHED_ROUTE } from './route';
 import { traceresponse } from './traceresponse';
 import { PatchingInstrumentation } from './patching-instrumentation';
@@ -81,8 +81,8 @@ function startRequest(
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = startSdkSpan(tracer, method, SpanKind.SERVER, attributes, parent);
   const meta: RPCMetadata = { type: RPCType.HTTP, span };
-  // The express instrumentation writes the matched route into this metadata while routing.
-  const ctx = setRPCMetadata(trace.setSpan(parent, span), meta);
+  // Other frameworks' instrumentations write the matched route into this metadata.
+  const ctx = requestContext(parent, span, meta);
   const state: RequestState = { span, start: performance.now(), meta, ctx, ended: false };
   req[STATE] = state;
   (res as TrackedResponse)[STATE] = state;
