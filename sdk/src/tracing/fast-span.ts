@@ -219,15 +219,7 @@ export function startSdkSpan(
   attributes: Attributes,
   parent: Context,
 ): Span {
-  let factory = factories.get(tracer);
-  if (factory === undefined) {
-    try {
-      factory = factoryFor(tracer);
-    } catch {
-      factory = null;
-    }
-    factories.set(tracer, factory);
-  }
+  const factory = factoryOf(tracer);
   if (factory === null) return tracer.startSpan(name, { kind, attributes }, parent);
 
   const t = tracer as Required<SdkTracer>;
