@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestContext } from '../src/http/request-context';
+import { requestContext, withSpan } from '../src/http/request-context';
 
 // The context a served request's handlers run in must behave as the one the context API builds
 // with trace.setSpan + setRPCMetadata: what the app, other instrumentations and propagators
@@ -56,6 +56,44 @@ describe('requestContext', () => {
     expect(trace.getSpan(noSpan)).toBeUndefined();
     expect(getRPCMetadata(noSpan)).toBe(meta);
     expect(ctx.deleteValue(USER_KEY).getValue(USER_KEY)).toBeUndefined();
+  });
+
+  it('withSpan sets a span as trace.setSpan does, over any parent', () => {
+    const { span, meta, ctx } = build();
+    const client = tracer.startSpan('GET', {}, ctx);
+    for (const parent of [ctx, ROOT_CONTEXT, ROOT_CONTEXT.setValue(USER_KEY, 'x')]) {
+      const withClient = withSpan(parent, client);
+      expect(trace.getSpan(withClient)).toBe(client);
+      expect(withClient.getValue(USER_KEY)).toBe(parent.getValue(USER_KEY));
+      const headers: Record<string, string> = {};
+      propagation.inject(withClient, headers);
+      const { traceId, spanId } = client.spanContext();
+      expect(headers.traceparent).toBe(`00-${traceId}-${spanId}-01`);
+    }
+    expect(getRPCMetadata(withSpan(ctx, client))).toBe(meta);
+    expect(trace.getSpan(ctx)).toBe(span);
+  });
+
+  it('keeps every value through deep derivations, deletions included', () => {
+    // Deeper than a lookup should walk: the chain is folded into the API's context on the way.
+    const { span, meta, ctx } = build();
+    const keys = Array.from({ length: 40 }, (_, i) => createContextKey(`level ${i}`));
+    let deep = ctx;
+    for (const [i, key] of keys.entries()) {
+      deep = deep.setValue(key, i);
+      if (i % 7 === 3) deep = deep.deleteValue(keys[i - 1]!);
+      if (i === 20) deep = deep.deleteValue(USER_KEY);
+    }
+    for (const [i, key] of keys.entries()) {
+      const deleted = i % 7 === 2 && i < 39;
+      expect(deep.getValue(key)).toBe(deleted ? undefined : i);
+    }
+    expect(deep.getValue(USER_KEY)).toBeUndefined();
+    expect(trace.getSpan(deep)).toBe(span);
+    expect(getRPCMetadata(deep)).toBe(meta);
+    // Deleted, then set again.
+    expect(deep.setValue(keys[2]!, 'again').getValue(keys[2]!)).toBe('again');
+    expect(deep.deleteValue(keys[39]!).setValue(keys[39]!, 'back').getValue(keys[39]!)).toBe('back');
   });
 
   it('is what context.active() returns inside context.with, and what propagators inject', () => {

@@ -2,7 +2,6 @@ import {
   context,
   propagation,
   SpanKind,
-  trace,
   type Attributes,
   type Context,
   type Span,
@@ -18,6 +17,7 @@ import { fullUrl, hostAndPort } from './authority';
 import { endClientSpan } from './client-span-end';
 import { methodLabel } from './route';
 import { PatchingInstrumentation } from './patching-instrumentation';
+import { withSpan } from './request-context';
 import { startSdkSpan } from '../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: per outbound call
@@ -68,7 +68,7 @@ function startClient(tracer: Tracer, req: Tracked, parent: Context): void {
   );
   req[STATE] = { span, start: performance.now(), host };
   // Headers given as an array are already written; such a request is traced but not propagated.
-  if (!req.headersSent) propagation.inject(trace.setSpan(parent, span), req, setter);
+  if (!req.headersSent) propagation.inject(withSpan(parent, span), req, setter);
   req.on('close', onClose);
 }
 

@@ -14,6 +14,7 @@ import { fullUrl, hostAndPort } from './authority';
 import { endClientSpan } from './client-span-end';
 import { PatchingInstrumentation, SDK_SCOPE } from './patching-instrumentation';
 import { methodLabel } from './route';
+import { withSpan } from './request-context';
 import { startSdkSpan } from '../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-undici: per call it
@@ -78,7 +79,7 @@ function onCreate({ request }: { request: UndiciRequest }): void {
       parent,
     );
     request[STATE] = { span, start: performance.now(), host, status: 0 };
-    propagation.inject(trace.setSpan(parent, span), request, setter);
+    propagation.inject(withSpan(parent, span), request, setter);
   } catch {
     // Never let tracing stand between the app and its request.
   }

@@ -1,11 +1,12 @@
 import { INVALID_SPAN_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 
-// A served request's context holds its server span and its RPC metadata. Set one value at a time
-// through the context API, that is two contexts per request, each a copied Map and three
-// closures: the largest objects the SDK keeps alive while a request is in flight, and so what
-// the garbage collector copies most. This context holds both values in one small object and
-// builds the API's own context only when someone derives a context from it (a child span).
+// The contexts the SDK builds per request: a served request's (its server span and RPC metadata)
+// and an outbound call's (its client span, for the propagator). The context API would build each
+// value as a copy of its parent's Map with three closures. On Node 24 those copies made about
+// 1 KB of every request outlive two young-generation collections, which grew the young
+// generation to its maximum: about 40 MB more resident memory under load. A context here is one
+// small object per value that reads through to its parent.
 
 /** The key the API stores a value under, learnt by asking it to set one on a recording context. */
 function keyOf(set: (ctx: Context) => Context): symbol | undefined {
@@ -26,42 +27,73 @@ const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 const SPAN_KEY = keyOf((c) => trace.setSpan(c, NO_SPAN));
 const RPC_KEY = keyOf((c) => setRPCMetadata(c, { type: RPCType.HTTP, span: NO_SPAN }));
 
-class RequestContext implements Context {
-  private derived: Context | undefined;
+/** Marks a value deleted in a derived context. */
+const DELETED = Symbol('deleted');
+/**
+ * Derived contexts deeper than this are folded into the context they start from, so that a
+ * lookup never walks a long chain (spans nested in a loop, for instance).
+ */
+const MAX_DEPTH = 16;
 
+/** `parent` with one value set or deleted. */
+class ValueContext implements Context {
   constructor(
-    private readonly parent: Context,
-    private readonly spanKey: symbol,
-    private readonly span: Span,
-    private readonly rpcKey: symbol,
-    private readonly meta: RPCMetadata,
+    readonly parent: Context,
+    readonly key: symbol,
+    readonly value: unknown,
+    readonly depth: number,
   ) {}
 
   getValue(key: symbol): unknown {
-    if (key === this.spanKey) return this.span;
-    if (key === this.rpcKey) return this.meta;
-    return this.parent.getValue(key);
+    // A loop, not recursion: the common lookups (span, suppression) pass every level.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walks the chain
+    let ctx: Context = this;
+    while (ctx instanceof ValueContext) {
+      if (ctx.key === key) return ctx.value === DELETED ? undefined : ctx.value;
+      ctx = ctx.parent;
+    }
+    return ctx.getValue(key);
   }
 
   setValue(key: symbol, value: unknown): Context {
-    return this.base().setValue(key, value);
+    return derive(this, key, value);
   }
 
   deleteValue(key: symbol): Context {
-    return this.base().deleteValue(key);
+    return derive(this, key, DELETED);
   }
 
-  /** The same values in the API's own context, built once. */
-  private base(): Context {
-    return (this.derived ??= this.parent
-      .setValue(this.spanKey, this.span)
-      .setValue(this.rpcKey, this.meta));
+  /** The same values set on the first context of the chain that is not one of these. */
+  fold(): Context {
+    const values = new Map<symbol, unknown>();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walks the chain
+    let ctx: Context = this;
+    while (ctx instanceof ValueContext) {
+      if (!values.has(ctx.key)) values.set(ctx.key, ctx.value);
+      ctx = ctx.parent;
+    }
+    for (const [key, value] of [...values].reverse())
+      ctx = value === DELETED ? ctx.deleteValue(key) : ctx.setValue(key, value);
+    return ctx;
   }
+}
+
+function derive(parent: Context, key: symbol, value: unknown): Context {
+  if (!(parent instanceof ValueContext)) return new ValueContext(parent, key, value, 1);
+  if (parent.depth < MAX_DEPTH) return new ValueContext(parent, key, value, parent.depth + 1);
+  const folded = parent.fold();
+  return value === DELETED ? folded.deleteValue(key) : folded.setValue(key, value);
 }
 
 /** `parent` with the request's server span active and its RPC metadata set. */
 export function requestContext(parent: Context, span: Span, meta: RPCMetadata): Context {
   if (SPAN_KEY === undefined || RPC_KEY === undefined)
     return setRPCMetadata(trace.setSpan(parent, span), meta);
-  return new RequestContext(parent, SPAN_KEY, span, RPC_KEY, meta);
+  return derive(derive(parent, SPAN_KEY, span), RPC_KEY, meta);
+}
+
+/** `parent` with `span` active: what `trace.setSpan` returns, for a propagator to read. */
+export function withSpan(parent: Context, span: Span): Context {
+  if (SPAN_KEY === undefined) return trace.setSpan(parent, span);
+  return derive(parent, SPAN_KEY, span);
 }
