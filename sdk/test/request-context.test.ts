@@ -6,9 +6,9 @@ import {
   W3CTraceContextPropagator,
   type RPCMetadata,
 } from '@opentelemetry/core';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestContext, withSpan } from '../src/http/request-context';
+import { EXTRACT_ROOT, requestContext, withSpan } from '../src/http/request-context';
 
 // The context a served request's handlers run in must behave as the one the context API builds
 // with trace.setSpan + setRPCMetadata: what the app, other instrumentations and propagators
@@ -72,6 +72,24 @@ describe('requestContext', () => {
     }
     expect(getRPCMetadata(withSpan(ctx, client))).toBe(meta);
     expect(trace.getSpan(ctx)).toBe(span);
+  });
+
+  it('EXTRACT_ROOT takes what a propagator extracts, as ROOT_CONTEXT does', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const remote = propagation.extract(EXTRACT_ROOT, { traceparent });
+    expect(trace.getSpanContext(remote)).toEqual(
+      trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent })),
+    );
+    expect(trace.getSpanContext(remote)?.isRemote).toBe(true);
+    expect(trace.getSpan(propagation.extract(EXTRACT_ROOT, {}))).toBeUndefined();
+    expect(EXTRACT_ROOT.getValue(USER_KEY)).toBeUndefined();
+
+    const server = tracer.startSpan('GET', {}, remote);
+    const ctx = requestContext(remote, server, { type: RPCType.HTTP, span: server });
+    const child = tracer.startSpan('child', {}, ctx);
+    expect(child.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(server.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect((server as unknown as ReadableSpan).parentSpanContext?.spanId).toBe('b7ad6b7169203331');
   });
 
   it('keeps every value through deep derivations, deletions included', () => {

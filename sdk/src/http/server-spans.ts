@@ -1,7 +1,6 @@
 import {
   context,
   propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   type Attributes,
@@ -15,7 +14,7 @@ import https from 'node:https';
 import { serverDuration } from '../metrics/registry';
 import { metricsServer } from '../metrics/server';
 import { redactQuery } from './redact-query';
-import { requestContext } from './request-context';
+import { EXTRACT_ROOT, requestContext } from './request-context';
 import { methodLabel, routeOf, UNMATCHED_ROUTE } from './route';
 import { traceresponse } from './traceresponse';
 import { PatchingInstrumentation } from './patching-instrumentation';
@@ -78,7 +77,7 @@ function startRequest(
   const peer = req.socket.remoteAddress;
   if (peer !== undefined) attributes['client.address'] = peer;
 
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const parent = propagation.extract(EXTRACT_ROOT, headers);
   const span = startSdkSpan(tracer, method, SpanKind.SERVER, attributes, parent);
   const meta: RPCMetadata = { type: RPCType.HTTP, span };
   // Other frameworks' instrumentations write the matched route into this metadata.

@@ -10,12 +10,10 @@
 import { context, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { LogRecord } from '@opentelemetry/api-logs';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
+import type {
   BatchLogRecordProcessor,
-  LoggerProvider,
-  type LogRecordExporter,
-  type ReadableLogRecord,
+  LogRecordExporter,
+  ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
 import build from 'pino-abstract-transport';
 import { parentPort } from 'node:worker_threads';
@@ -213,8 +211,15 @@ function encodedShipping(options: WorkerOptions): Shipping {
   };
 }
 
-/** http/json: the OTel logs SDK with the OTLP exporter's own serializer. */
+/**
+ * http/json: the OTel logs SDK with the OTLP exporter's own serializer. Loaded only here: the
+ * default path does without it, and a worker's every module stays in its heap.
+ */
 function sdkShipping(options: WorkerOptions): Shipping {
+  const { BatchLogRecordProcessor, LoggerProvider } =
+    require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  const { resourceFromAttributes } =
+    require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const processor = new BatchLogRecordProcessor({
     exporter: new ReportingExporter(exporter(options)),
     ...options.batch,
