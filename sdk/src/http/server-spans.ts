@@ -176,7 +176,13 @@ function emitInContext(original: Emit): Emit {
     const state = this[STATE];
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as [string, ...unknown[]];
-    if (state === undefined || this._events?.[args[0]] === undefined)
+    // 'finish' and 'close' mostly come while the request's context is already active (from the
+    // app's res.end()): entering it again would only cost a bound function and a context frame.
+    if (
+      state === undefined ||
+      this._events?.[args[0]] === undefined ||
+      context.active() === state.ctx
+    )
       return original.apply(this as never, args);
     return context.with(state.ctx, original, this as never, ...args);
   } as Emit;
