@@ -111,7 +111,9 @@ describe('requestContext', () => {
     expect(getRPCMetadata(deep)).toBe(meta);
     // Deleted, then set again.
     expect(deep.setValue(keys[2]!, 'again').getValue(keys[2]!)).toBe('again');
-    expect(deep.deleteValue(keys[39]!).setValue(keys[39]!, 'back').getValue(keys[39]!)).toBe('back');
+    expect(deep.deleteValue(keys[39]!).setValue(keys[39]!, 'back').getValue(keys[39]!)).toBe(
+      'back',
+    );
   });
 
   it('is what context.active() returns inside context.with, and what propagators inject', () => {

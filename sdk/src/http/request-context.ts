@@ -1,4 +1,10 @@
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 
 // The contexts the SDK builds per request: the caller's trace context extracted from a served
