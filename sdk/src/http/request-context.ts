@@ -79,8 +79,7 @@ class ValueContext implements Context {
       if (!values.has(ctx.key)) values.set(ctx.key, ctx.value);
       ctx = ctx.parent;
     }
-    for (const [key, value] of [...values].reverse())
-      ctx = value === DELETED ? ctx.deleteValue(key) : ctx.setValue(key, value);
+    for (const [key, value] of [...values].reverse()) ctx = put(ctx, key, value);
     return ctx;
   }
 }
@@ -88,8 +87,12 @@ class ValueContext implements Context {
 function derive(parent: Context, key: symbol, value: unknown): Context {
   if (!(parent instanceof ValueContext)) return new ValueContext(parent, key, value, 1);
   if (parent.depth < MAX_DEPTH) return new ValueContext(parent, key, value, parent.depth + 1);
-  const folded = parent.fold();
-  return value === DELETED ? folded.deleteValue(key) : folded.setValue(key, value);
+  return put(parent.fold(), key, value);
+}
+
+/** Sets `value`, or deletes the key for DELETED, through `ctx`'s own methods. */
+function put(ctx: Context, key: symbol, value: unknown): Context {
+  return value === DELETED ? ctx.deleteValue(key) : ctx.setValue(key, value);
 }
 
 /**
