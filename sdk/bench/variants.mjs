@@ -3,9 +3,9 @@
 // samples everything, and serves Prometheus metrics on its own port for the scraper.
 
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const VARIANTS = ['bare', 'sdk', 'upstream'];
+export const VARIANTS = ['bare', 'sdk', 'upstream', 'floor'];
 
 /** `sdk@<dir>`: another build of the SDK (its package directory), run like `sdk`. */
 export function otherSdkDir(variant) {
@@ -16,6 +16,7 @@ const preload = {
   bare: [],
   sdk: ['--import', '@o11y/sdk/register'],
   upstream: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+  floor: ['--require', fileURLToPath(new URL('apps/floor.cjs', import.meta.url))],
 };
 
 /** Node arguments (before the script) and environment for one variant. */

@@ -14,6 +14,9 @@ export interface ReceivedSpan {
   scope: string;
   /** 0 unset, 1 ok, 2 error. */
   statusCode: number;
+  /** Nanoseconds since the epoch. */
+  startNanos: bigint;
+  endNanos: bigint;
 }
 
 /** A log record as the tests see it. */
@@ -116,6 +119,8 @@ export class OtlpReceiver {
             resource,
             scope,
             statusCode: Number((s.status as { code?: number } | undefined)?.code ?? 0),
+            startNanos: BigInt((s.startTimeUnixNano as bigint | string | undefined) ?? 0),
+            endNanos: BigInt((s.endTimeUnixNano as bigint | string | undefined) ?? 0),
           });
         }
       }
