@@ -5,7 +5,7 @@ import type { Config, StartOptions } from './config/options';
 import { resourceAttributes } from './config/resource';
 import { warn } from './config/warn';
 import { registerEsmHook } from './esm-hook';
-import { logger } from './logging/logger';
+import { flushStdoutSync, logger } from './logging/logger';
 import { flushLogShipping, logShippingReady, startLogShipping } from './logging/shipping';
 import { initRegistry } from './metrics/registry';
 import { metricsServer, startMetricsServer } from './metrics/server';
@@ -82,7 +82,7 @@ function startOnce(options: StartOptions): void {
     state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
   startLogShipping(config, attributes);
 
-  if (config.handleSignals) installSignalHandlers(() => shutdown());
+  if (config.handleSignals) installSignalHandlers(() => shutdown().finally(flushStdoutSync));
   // A flush, not a shutdown: an app that schedules more work from 'beforeExit' keeps its telemetry.
   installExitFlush(() => flush());
 }

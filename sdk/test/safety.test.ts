@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpReceiver } from './support/otlp-receiver';
-import { baseEnv, killAll, startFixture } from './support/processes';
+import { baseEnv, cleanEnv, FIXTURES, killAll, startFixture } from './support/processes';
 
 const receiver = new OtlpReceiver();
 let endpoint: string;
@@ -97,6 +99,49 @@ describe('start-up safety', () => {
       expect(json.logs.find((l) => l.body === 'job done')?.traceId).toBe(span?.traceId);
     } finally {
       await json.stop();
+    }
+  });
+});
+
+describe('stdout', () => {
+  it('a stdout nobody reads never stalls the app, and no line is lost once it is read again', async () => {
+    // Not startFixture: that reads stdout at once, and here nobody may until the end.
+    const child = spawn(
+      process.execPath,
+      ['--import', '@o11y/sdk/register', join(FIXTURES, 'stdout-flood.cjs')],
+      {
+        cwd: FIXTURES,
+        env: { ...cleanEnv(), ...baseEnv(endpoint) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      child.stdout.pause();
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      await expect.poll(() => /^READY /m.test(err), { timeout: 20_000 }).toBe(true);
+      const { port } = JSON.parse(/^READY (.*)$/m.exec(err)![1]!) as { port: number };
+
+      // About 1 MB of lines against a pipe that holds 64 KB.
+      const flood = await fetch(`http://127.0.0.1:${port}/flood`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(flood.status).toBe(200);
+      const ping = await fetch(`http://127.0.0.1:${port}/ping`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      expect(await ping.text()).toBe('ok');
+
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout.resume();
+      await expect
+        .poll(() => out.split('\n').filter((l) => l.includes('"msg":"flood"')).length, {
+          timeout: 10_000,
+        })
+        .toBe(1000);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });

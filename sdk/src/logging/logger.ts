@@ -41,9 +41,20 @@ function initialLevel(): string {
   return 'info';
 }
 
-function create(): { logger: Logger; destinations: MultiStreamRes } {
+interface Shared {
+  logger: Logger;
+  destinations: MultiStreamRes;
+  /** Absent in the shared state of an older copy of the SDK. */
+  stdout?: ReturnType<typeof pino.destination>;
+}
+
+function create(): Shared {
+  // Asynchronous, as pino's own default: the write leaves the event loop (a stdout pipe that a
+  // slow log collector fills would otherwise stall every request), and pino flushes what is
+  // pending when the process exits.
+  const stdout = pino.destination({ dest: 1, sync: false });
   const destinations: MultiStreamRes = pino.multistream([
-    { level: 'trace' as const, stream: pino.destination({ dest: 1, sync: true }) },
+    { level: 'trace' as const, stream: stdout },
   ]);
   const logger = pino(
     { level: initialLevel(), mixin: traceMixin, formatters: { log: redactSecrets } },
@@ -56,13 +67,13 @@ function create(): { logger: Logger; destinations: MultiStreamRes } {
   logger.child = function (this: Logger, bindings, options) {
     return pinoChild.call(this, redactSecrets(bindings), options);
   } as typeof logger.child;
-  return { logger, destinations };
+  return { logger, destinations, stdout };
 }
 
 // One logger per process even with two copies of the SDK loaded: the started copy attaches the
 // OTLP destination, and every copy's `logger` must ship through it.
 const LOGGER = Symbol.for('@o11y/sdk.logger');
-const shared = ((globalThis as { [LOGGER]?: ReturnType<typeof create> })[LOGGER] ??= create());
+const shared = ((globalThis as { [LOGGER]?: Shared })[LOGGER] ??= create());
 
 /** Where lines go: stdout always, plus the OTLP transport once the SDK starts. */
 export const destinations: MultiStreamRes = shared.destinations;
@@ -73,3 +84,15 @@ export const destinations: MultiStreamRes = shared.destinations;
  * `logger.child({...})` keeps the correlation.
  */
 export const logger: Logger = shared.logger;
+
+/**
+ * Writes the stdout lines still pending. pino does it on 'exit'; a process ended by a re-raised
+ * signal never gets there.
+ */
+export function flushStdoutSync(): void {
+  try {
+    shared.stdout?.flushSync();
+  } catch {
+    // Nothing pending, or stdout is gone: nothing to do either way.
+  }
+}

@@ -45,16 +45,20 @@ export function baseEnv(endpoint: string): Record<string, string> {
   };
 }
 
-/** Starts `node <preload> <script>` and waits for the fixture's `READY {json}` line. */
-export function startFixture(script: string, opts: StartOptions = {}): Promise<Running> {
-  const started = Date.now();
-  const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
-  // The runner's own settings must not leak into the app under test.
+/** This process's environment without the runner's own settings, which must not leak into an app. */
+export function cleanEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
   delete env.NODE_OPTIONS;
   delete env.VITEST;
   delete env.NODE_ENV;
   for (const k of Object.keys(env)) if (k.startsWith('VITEST_')) delete env[k];
-  for (const k of Object.keys(opts.env ?? {})) env[k] = opts.env![k];
+  return env;
+}
+
+/** Starts `node <preload> <script>` and waits for the fixture's `READY {json}` line. */
+export function startFixture(script: string, opts: StartOptions = {}): Promise<Running> {
+  const started = Date.now();
+  const env = { ...cleanEnv(), ...opts.env };
   const child = spawn(
     process.execPath,
     [...(opts.preload ?? ['--import', '@o11y/sdk/register']), script, ...(opts.args ?? [])],
