@@ -5,7 +5,7 @@ import type { Config, StartOptions } from './config/options';
 import { resourceAttributes } from './config/resource';
 import { warn } from './config/warn';
 import { registerEsmHook } from './esm-hook';
-import { flushStdoutSync, logger } from './logging/logger';
+import { logger, stdoutDrained } from './logging/logger';
 import { flushLogShipping, logShippingReady, startLogShipping } from './logging/shipping';
 import { initRegistry } from './metrics/registry';
 import { metricsServer, startMetricsServer } from './metrics/server';
@@ -13,6 +13,9 @@ import { withDeadline } from './shutdown/deadline';
 import { installExitFlush, installSignalHandlers } from './shutdown/signals';
 import { selectInstrumentations } from './tracing/instrumentations';
 import { startTracing } from './tracing/provider';
+
+/** How long a re-raised signal waits for stdout lines still being written. */
+const STDOUT_DRAIN_MS = 100;
 
 interface SdkState {
   startedAt?: string;
@@ -82,7 +85,9 @@ function startOnce(options: StartOptions): void {
     state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
   startLogShipping(config, attributes);
 
-  if (config.handleSignals) installSignalHandlers(() => shutdown().finally(flushStdoutSync));
+  // Lines logged while the flush ran are written before the signal is re-raised.
+  if (config.handleSignals)
+    installSignalHandlers(() => shutdown().then(() => stdoutDrained(STDOUT_DRAIN_MS)));
   // A flush, not a shutdown: an app that schedules more work from 'beforeExit' keeps its telemetry.
   installExitFlush(() => flush());
 }

@@ -79,11 +79,15 @@ describe('shutdown and exit', () => {
         O11Y_SHUTDOWN_TIMEOUT_MS: '10000',
       },
     });
-    const res = await fetch(`http://127.0.0.1:${app.port}/`);
+    const res = await fetch(`http://127.0.0.1:${app.port}/lines`);
     const traceId = res.headers.get('traceresponse')!.split('-')[1];
     app.child.kill('SIGTERM');
     const exit = await app.exited;
     expect(exit.signal).toBe('SIGTERM');
+    expect(
+      app.lines().filter((l) => l.msg === 'line').length,
+      'every stdout line written before the signal was re-raised',
+    ).toBe(2000);
     expect(
       receiver.spans.some((s) => s.traceId === traceId),
       'span flushed before exit',

@@ -86,13 +86,20 @@ export const destinations: MultiStreamRes = shared.destinations;
 export const logger: Logger = shared.logger;
 
 /**
- * Writes the stdout lines still pending. pino does it on 'exit'; a process ended by a re-raised
- * signal never gets there.
+ * Resolves once the stdout lines still pending are written, or after `ms` (also when nothing was
+ * pending). pino writes them on 'exit'; a process ended by a re-raised signal never gets there.
+ * Never blocks: a stdout nobody reads costs the wait, not the process.
  */
-export function flushStdoutSync(): void {
-  try {
-    shared.stdout?.flushSync();
-  } catch {
-    // Nothing pending, or stdout is gone: nothing to do either way.
-  }
+export function stdoutDrained(ms: number): Promise<void> {
+  const stdout = shared.stdout;
+  if (stdout === undefined) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stdout.off('drain', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stdout.once('drain', done);
+  });
 }
