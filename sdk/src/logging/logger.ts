@@ -86,13 +86,16 @@ export const destinations: MultiStreamRes = shared.destinations;
 export const logger: Logger = shared.logger;
 
 /**
- * Resolves once the stdout lines still pending are written, or after `ms` (also when nothing was
- * pending). pino writes them on 'exit'; a process ended by a re-raised signal never gets there.
- * Never blocks: a stdout nobody reads costs the wait, not the process.
+ * Resolves once the stdout lines still pending are written, or after `ms`. pino writes them on
+ * 'exit'; a process ended by a re-raised signal never gets there. Never blocks: a stdout nobody
+ * reads costs the wait, not the process.
  */
 export function stdoutDrained(ms: number): Promise<void> {
   const stdout = shared.stdout;
-  if (stdout === undefined) return Promise.resolve();
+  // sonic-boom keeps the length of what it has not written yet in `_len` (no public accessor);
+  // nothing pending, no 'drain' to wait for. Without the field, wait as if something were.
+  if (stdout === undefined || (stdout as unknown as { _len?: number })._len === 0)
+    return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
