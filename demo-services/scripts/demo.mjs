@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootstrapDatabases, bootstrapTopology } from '../dist/platform/bootstrap/index.js';
+import { ensureSecretFiles, randomSecret } from '../dist/platform/secrets/files.js';
 import {
   DEFAULT_METRICS_PORTS,
   DEFAULT_PORTS,
@@ -22,6 +23,7 @@ const adminUrls = env.PG_ADMIN_URL
   ? [env.PG_ADMIN_URL]
   : ['postgres://postgres@127.0.0.1:5432/postgres', 'postgres://root@127.0.0.1:5432/postgres'];
 const logDir = fileURLToPath(new URL('../.cache/logs/', import.meta.url));
+const secretsDir = fileURLToPath(new URL('../.cache/secrets/', import.meta.url));
 
 function listening(port) {
   return new Promise((resolve) => {
@@ -59,6 +61,16 @@ try {
   process.exit(1);
 }
 
+// No secret has a default: the first run generates them, later runs reuse them (the shell's
+// JWT_SECRET, INTERNAL_TOKEN or ADMIN_TOKEN win when set).
+const secrets = ensureSecretFiles(
+  secretsDir,
+  ['jwt-secret', 'internal-token', 'admin-token'].map((name) => ({ name, make: randomSecret })),
+  0o600,
+);
+if (secrets.created.length > 0)
+  console.log(`generated ${secrets.created.join(', ')} in ${secretsDir} (kept for later runs)`);
+
 const settings = {
   ports: DEFAULT_PORTS,
   metricsPorts: DEFAULT_METRICS_PORTS,
@@ -67,8 +79,9 @@ const settings = {
   amqpPrefix: env.AMQP_PREFIX ?? '',
   redisUrl,
   rateLimitKeyPrefix: 'o11y:ratelimit:',
-  jwtSecret: env.JWT_SECRET ?? 'demo-only-secret-0123456789abcdef0123456789',
-  adminToken: env.ADMIN_TOKEN ?? 'demo-admin-token',
+  jwtSecret: env.JWT_SECRET ?? secrets.values['jwt-secret'],
+  internalToken: env.INTERNAL_TOKEN ?? secrets.values['internal-token'],
+  adminToken: env.ADMIN_TOKEN ?? secrets.values['admin-token'],
   common: {
     OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318',
     OTEL_EXPORTER_OTLP_LOGS_ENDPOINT:
@@ -145,7 +158,8 @@ start('loadgen', {
 console.log(`
   gateway      http://127.0.0.1:${DEFAULT_PORTS.gateway}/api/v1   (API docs: http://127.0.0.1:${DEFAULT_PORTS.gateway}/docs/)
   metrics      http://127.0.0.1:9464/metrics .. :9470/metrics
-  faults       curl -X PUT http://127.0.0.1:${DEFAULT_PORTS.payments}/admin/faults -H 'Authorization: Bearer ${settings.adminToken}' \\
+  faults       curl -X PUT http://127.0.0.1:${DEFAULT_PORTS.gateway}/admin/payments/faults \\
+                 -H "Authorization: Bearer $(cat ${join(secretsDir, 'admin-token')})" \\
                  -H 'Content-Type: application/json' -d '{"errorRate":0.3,"latencyMs":200}'
   load         LOADGEN_RATE=${env.LOADGEN_RATE ?? 10} req/s (set LOADGEN_RATE to change)
   Ctrl-C stops everything.

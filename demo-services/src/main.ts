@@ -1,4 +1,5 @@
-// One entry for every service, for container images: `node dist/main.js <service>` or SERVICE=<service>.
+// One entry for every service and operations command, for container images:
+// `node dist/main.js <service>` or SERVICE=<service>.
 // OTEL_SERVICE_NAME must be set by the caller too: the SDK reads it before this file runs.
 const entries: Record<string, string> = {
   gateway: './gateway/main.js',
@@ -9,6 +10,8 @@ const entries: Record<string, string> = {
   shipping: './shipping/main.js',
   loadgen: './loadgen/main.js',
   bootstrap: './platform/bootstrap/cli.js',
+  secrets: './platform/secrets/cli.js',
+  redrive: './platform/messaging/redrive-cli.js',
 };
 const name = process.argv[2] ?? process.env.SERVICE;
 const entry = name ? entries[name] : undefined;

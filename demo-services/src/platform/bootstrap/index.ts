@@ -19,6 +19,11 @@ export interface BootstrapOptions {
   adminUrl: string;
   /** Prefix for database and role names ('' in the demo, unique per test run). */
   prefix?: string;
+  /**
+   * Each role's password (compose generates them). A role without one gets its name as password:
+   * development credentials, for a server that only local processes reach.
+   */
+  passwords?: Partial<Record<ServiceWithDatabase, string>>;
 }
 
 const ident = (name: string) => {
@@ -37,13 +42,17 @@ export async function bootstrapDatabases(
   try {
     for (const service of SERVICES_WITH_DATABASE) {
       const name = `${prefix}${service}`;
-      // Development credentials: the role's password is its name. Production sets DATABASE_URL.
+      const password = options.passwords?.[service] ?? name;
+      const literal = admin.escapeLiteral(password);
       const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
       if (role.rowCount === 0) {
         await admin
-          .query(`CREATE ROLE ${ident(name)} LOGIN PASSWORD '${name}'`)
+          .query(`CREATE ROLE ${ident(name)} LOGIN PASSWORD ${literal}`)
           .catch(ignoreDuplicate);
       }
+      // A given password is (re)applied every time, so the role always matches its secret.
+      if (options.passwords?.[service])
+        await admin.query(`ALTER ROLE ${ident(name)} PASSWORD ${literal}`);
       const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (db.rowCount === 0) {
         await admin
@@ -52,7 +61,7 @@ export async function bootstrapDatabases(
       }
       const u = new URL(options.adminUrl);
       u.username = name;
-      u.password = name;
+      u.password = encodeURIComponent(password);
       u.pathname = `/${name}`;
       urls[service] = u.toString();
     }

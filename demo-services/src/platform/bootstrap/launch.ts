@@ -42,6 +42,8 @@ export interface StackSettings {
   redisUrl: string;
   rateLimitKeyPrefix: string;
   jwtSecret: string;
+  /** The credential of the /internal endpoints (orders calls them; payments and inventory serve them). */
+  internalToken: string;
   adminToken: string;
   /** Added to every service's environment (OTEL_*, timeouts...). */
   common?: Record<string, string>;
@@ -66,6 +68,8 @@ export function serviceEnvironment(service: ServiceName, s: StackSettings): Reco
     env.AMQP_URL = s.amqpUrl;
     env.AMQP_PREFIX = s.amqpPrefix;
   }
+  if (service === 'orders' || service === 'payments' || service === 'inventory')
+    env.INTERNAL_TOKEN = s.internalToken;
   if (service === 'orders') {
     env.INVENTORY_URL = urlOf('inventory');
     env.PAYMENTS_URL = urlOf('payments');
