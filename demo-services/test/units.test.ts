@@ -1,15 +1,8 @@
-// Pure pieces, without processes: password hashing, the gateway cache, load generator statistics,
-// resilience error classification.
+// Pure pieces, without processes: password hashing, the gateway cache, load generator statistics.
 import { describe, expect, it } from 'vitest';
-import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import { hashPassword, verifyPassword } from '../src/users/passwords.js';
 import { ResponseCache } from '../src/gateway/cache.js';
 import { WindowStats } from '../src/loadgen/stats.js';
-import {
-  certainlyNotSent,
-  isTransient,
-  UpstreamStatusError,
-} from '../src/platform/resilience/policy.js';
 
 describe('passwords', () => {
   it('hashes with scrypt and a random salt, and verifies', async () => {
@@ -49,24 +42,5 @@ describe('load generator statistics', () => {
     expect(w.p99).toBe(99);
     expect(w.p50).toBe(50);
     expect(stats.flush().count).toBe(0);
-  });
-});
-
-describe('resilience classification', () => {
-  it('retries and counts only failures that may be transient', () => {
-    expect(isTransient(new UpstreamStatusError('x', 503, {}, new Headers()))).toBe(true);
-    expect(isTransient(new UpstreamStatusError('x', 400, {}, new Headers()))).toBe(false);
-    expect(isTransient(new TaskCancelledError())).toBe(true);
-    expect(isTransient(new TypeError('fetch failed'))).toBe(true);
-    expect(isTransient(new BrokenCircuitError())).toBe(false);
-  });
-
-  it('knows when a failed call certainly had no effect', () => {
-    expect(certainlyNotSent(new BrokenCircuitError())).toBe(true);
-    expect(
-      certainlyNotSent(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })),
-    ).toBe(true);
-    expect(certainlyNotSent(new TaskCancelledError())).toBe(false);
-    expect(certainlyNotSent(new UpstreamStatusError('x', 503, {}, new Headers()))).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
 // Forwarding a public request to the service that owns it, through that service's policies, and
-// turning a dependency failure into a clear 502/503/504 instead of a hang.
+// turning a dependency failure into a clear 503/504 instead of a hang. The upstream URL is the
+// owner's own origin plus the request's (already normalised) path: never the client's authority.
 import type { Request, Response } from 'express';
-import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
-import type { ServiceClient, UpstreamResponse } from '../platform/resilience/client.js';
-import { UpstreamStatusError } from '../platform/resilience/policy.js';
+import {
+  UpstreamFailure,
+  type ServiceClient,
+  type UpstreamResponse,
+} from '../platform/resilience/client.js';
 import { HttpError } from '../platform/http/errors.js';
 import { sendError } from '../platform/http/app.js';
 
@@ -20,40 +23,55 @@ const FORWARDED_RESPONSE_HEADERS = [
   'www-authenticate',
 ];
 
+/** The client's answer for a failure of `client`'s dependency; anything else is rethrown. */
 export function upstreamFailure(client: ServiceClient, err: unknown): HttpError {
+  if (!(err instanceof UpstreamFailure)) throw err;
   const name = client.dependency;
-  if (err instanceof BrokenCircuitError)
-    return new HttpError(
-      503,
-      'service_unavailable',
-      `${name} is unavailable (circuit open)`,
-      undefined,
-      { 'Retry-After': '5' },
-    );
-  if (err instanceof BulkheadRejectedError)
-    return new HttpError(503, 'service_overloaded', `${name} is overloaded`, undefined, {
-      'Retry-After': '1',
-    });
-  if (err instanceof TaskCancelledError)
-    return new HttpError(504, 'upstream_timeout', `${name} did not answer in time`);
-  if (err instanceof UpstreamStatusError) {
-    const body = err.body as { error?: string; message?: string } | undefined;
-    return new HttpError(
-      err.status,
-      body?.error ?? 'upstream_error',
-      body?.message ?? `${name} failed`,
-    );
+  switch (err.reason) {
+    case 'breaker_open':
+      return new HttpError(
+        503,
+        'service_unavailable',
+        `${name} is unavailable (circuit open)`,
+        undefined,
+        { 'Retry-After': '2' },
+      );
+    case 'bulkhead_full':
+      return new HttpError(503, 'service_overloaded', `${name} is overloaded`, undefined, {
+        'Retry-After': '1',
+      });
+    case 'timeout':
+      return new HttpError(504, 'upstream_timeout', `${name} did not answer in time`);
+    case 'unreachable':
+      return new HttpError(503, 'service_unavailable', `${name} is unreachable`, undefined, {
+        'Retry-After': '2',
+      });
+    case 'unavailable': {
+      const answer = err.answer!;
+      const body = answer.body as { error?: string; message?: string } | undefined;
+      return new HttpError(
+        answer.status,
+        body?.error ?? 'upstream_error',
+        body?.message ?? `${name} failed`,
+        undefined,
+        { 'Retry-After': answer.headers.get('retry-after') ?? '2' },
+      );
+    }
   }
-  return new HttpError(502, 'bad_gateway', `${name} is unreachable`);
 }
 
-export async function forward(client: ServiceClient, req: Request, res: Response): Promise<void> {
+export async function forward(
+  client: ServiceClient,
+  req: Request,
+  res: Response,
+  path: string = req.originalUrl,
+): Promise<void> {
   const headers: Record<string, string | undefined> = {};
   for (const h of FORWARDED_REQUEST_HEADERS) headers[h] = req.header(h);
   const raw = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
   let upstream: UpstreamResponse;
   try {
-    upstream = await client.request(req.method, req.originalUrl, {
+    upstream = await client.request(req.method, path, {
       rawBody: raw,
       headers,
       // a POST with an Idempotency-Key may be repeated safely

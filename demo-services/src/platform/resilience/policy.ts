@@ -1,5 +1,7 @@
 // Resilience policies per downstream dependency (cockatiel): bulkhead -> retry -> circuit breaker ->
-// timeout. Retries are only used for idempotent calls. Every decision is a metric and a span event.
+// timeout. What counts as a failure is decided here, once: only signs that the dependency itself is
+// unavailable (no connection, no answer in time, 502/503/504). An answer, even a 4xx or a 500, says
+// the dependency is up; counting it would let one client's bad input open the breaker for everyone.
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -22,6 +24,7 @@ export interface PolicySettings {
   timeoutMs: number;
   retries: number;
   breakerThreshold: number;
+  /** The longest wait of an open breaker before it lets a probe through. */
   halfOpenAfterMs: number;
   bulkheadLimit: number;
   bulkheadQueue: number;
@@ -43,7 +46,7 @@ const rejections = metrics.counter({
   labelNames: ['dependency', 'reason'],
 });
 
-/** Thrown for a 5xx answer so that policies count it as a failure; carries the response. */
+/** The dependency answered 502, 503 or 504: it, or something behind it, is unavailable. */
 export class UpstreamStatusError extends Error {
   constructor(
     readonly dependency: string,
@@ -55,35 +58,62 @@ export class UpstreamStatusError extends Error {
   }
 }
 
+/** No answer within the deadline: the request may or may not have had its effect. */
+export class UpstreamTimeoutError extends Error {
+  constructor(
+    readonly dependency: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${dependency} did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** The connection failed. `refused` means it was never made, so the request had no effect. */
+export class UpstreamUnreachableError extends Error {
+  constructor(
+    readonly dependency: string,
+    readonly code: string,
+    readonly refused: boolean,
+  ) {
+    super(`${dependency} is unreachable (${code})`);
+  }
+}
+
+/** Failures that say the dependency is unavailable: retried (when safe) and counted by the breaker. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) return false;
-  if (err instanceof UpstreamStatusError) return err.status >= 500;
-  if (err instanceof TaskCancelledError) return true;
-  // fetch rejects with a TypeError for network failures (refused, reset, DNS)
-  return err instanceof TypeError;
+  return (
+    err instanceof UpstreamStatusError ||
+    err instanceof UpstreamTimeoutError ||
+    err instanceof UpstreamUnreachableError ||
+    err instanceof TaskCancelledError
+  );
 }
 
 /** True when the request certainly never reached the dependency, so it cannot have had an effect. */
 export function certainlyNotSent(err: unknown): boolean {
-  if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) return true;
-  const cause = (err as { cause?: { code?: string } })?.cause;
-  return err instanceof TypeError && cause?.code === 'ECONNREFUSED';
+  return (
+    err instanceof BrokenCircuitError ||
+    err instanceof BulkheadRejectedError ||
+    (err instanceof UpstreamUnreachableError && err.refused)
+  );
 }
 
-export function rejectionReason(
-  err: unknown,
-): 'breaker_open' | 'bulkhead_full' | 'timeout' | undefined {
+export type FailureReason =
+  'breaker_open' | 'bulkhead_full' | 'timeout' | 'unreachable' | 'unavailable';
+
+export function failureReason(err: unknown): FailureReason {
   if (err instanceof BrokenCircuitError) return 'breaker_open';
   if (err instanceof BulkheadRejectedError) return 'bulkhead_full';
-  if (err instanceof TaskCancelledError) return 'timeout';
-  return undefined;
+  if (err instanceof UpstreamTimeoutError || err instanceof TaskCancelledError) return 'timeout';
+  if (err instanceof UpstreamStatusError) return 'unavailable';
+  return 'unreachable';
 }
 
 export interface DependencyPolicies {
   dependency: string;
   /** For idempotent calls: retried with exponential backoff and jitter. */
   idempotent: IPolicy;
-  /** For calls that must not be repeated blindly. */
+  /** For calls that must not be repeated blindly: retried only when the attempt was never sent. */
   once: IPolicy;
   /**
    * For compensations (refund, release): idempotent and they must eventually happen, so they are
@@ -100,6 +130,9 @@ const stateValue: Record<CircuitState, number> = {
   [CircuitState.Isolated]: 1,
 };
 
+const stateName = (state: CircuitState) =>
+  state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half_open' : 'open';
+
 export function createPolicies(dependency: string, s: PolicySettings): DependencyPolicies {
   const labels = { dependency };
   breakerState.set(labels, 0);
@@ -115,34 +148,37 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
   });
 
   const breaker = circuitBreaker(transient, {
-    halfOpenAfter: s.halfOpenAfterMs,
+    // Short first waits, growing to the configured one while the dependency stays down: a restart
+    // of a few seconds costs a few seconds, not several full half-open periods.
+    halfOpenAfter: new ExponentialBackoff({
+      initialDelay: Math.min(500, s.halfOpenAfterMs),
+      maxDelay: s.halfOpenAfterMs,
+    }),
     breaker: new ConsecutiveBreaker(s.breakerThreshold),
   });
   breaker.onStateChange((state) => {
     breakerState.set(labels, stateValue[state]);
-    const name =
-      state === CircuitState.Closed
-        ? 'closed'
-        : state === CircuitState.HalfOpen
-          ? 'half_open'
-          : 'open';
-    spanEvent('resilience.circuit_breaker', { dependency, state: name });
-    log.warn({ dependency, state: name }, 'circuit breaker state changed');
+    spanEvent('resilience.circuit_breaker', { dependency, state: stateName(state) });
+    log.warn({ dependency, state: stateName(state) }, 'circuit breaker state changed');
   });
 
-  const retryPolicy = retry(transient, {
-    maxAttempts: s.retries,
-    // cockatiel's exponential generator is "decorrelated jitter" by default
-    backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
-  });
-  retryPolicy.onRetry((event) => {
+  const backoff = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
+  const onRetry = (event: { attempt: number; delay: number }) => {
     retries.inc(labels);
     spanEvent('resilience.retry', {
       dependency,
       'retry.attempt': event.attempt,
       'retry.delay_ms': Math.round(event.delay),
     });
-  });
+  };
+  // cockatiel's exponential generator is "decorrelated jitter" by default
+  const retryPolicy = retry(transient, { maxAttempts: s.retries, backoff });
+  retryPolicy.onRetry(onRetry);
+  const retryUnsent = retry(
+    handleWhen((err) => err instanceof UpstreamUnreachableError && err.refused),
+    { maxAttempts: s.retries, backoff },
+  );
+  retryUnsent.onRetry(onRetry);
 
   const bulk = bulkhead(s.bulkheadLimit, s.bulkheadQueue);
   bulk.onReject(() => {
@@ -168,15 +204,8 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
   return {
     dependency,
     idempotent: countOpen(wrap(bulk, retryPolicy, breaker, timeoutPolicy)),
-    once: countOpen(wrap(bulk, breaker, timeoutPolicy)),
+    once: countOpen(wrap(bulk, retryUnsent, breaker, timeoutPolicy)),
     compensation: wrap(bulk, retryPolicy, timeoutPolicy),
-    state: () => {
-      const st = breaker.state;
-      return st === CircuitState.Closed
-        ? 'closed'
-        : st === CircuitState.HalfOpen
-          ? 'half_open'
-          : 'open';
-    },
+    state: () => stateName(breaker.state),
   };
 }
