@@ -20,7 +20,8 @@ import { Lifecycle } from '../platform/lifecycle/shutdown.js';
 import { createTokenService } from '../platform/auth/jwt.js';
 import { ServiceClient } from '../platform/resilience/client.js';
 import { log } from '../platform/telemetry/index.js';
-import { rateLimit } from './rate-limit.js';
+import { rateLimit, WindowCounter } from './rate-limit.js';
+import { loginLimit } from './login-limit.js';
 import { forward, send, upstreamFailure } from './proxy.js';
 import { mountDocs } from './docs.js';
 import { ResponseCache } from './cache.js';
@@ -42,6 +43,11 @@ const config = loadConfig('gateway', {
   RATE_LIMIT_MAX: positiveInt(100),
   RATE_LIMIT_WINDOW_MS: positiveInt(10_000),
   RATE_LIMIT_KEY_PREFIX: z.string().default('o11y:ratelimit:'),
+  // A rate-limit check waits this long for Redis at most, then lets the request through.
+  REDIS_TIMEOUT_MS: positiveInt(250),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(10),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(100),
+  LOGIN_WINDOW_MS: positiveInt(15 * 60_000),
   PRODUCTS_CACHE_TTL_MS: millis(5000),
 });
 
@@ -65,8 +71,17 @@ const redis = new Redis(config.REDIS_URL, {
   maxRetriesPerRequest: 1,
   enableOfflineQueue: false,
   lazyConnect: true,
+  // A Redis that accepts connections but never answers (hung, paused) must not hold requests.
+  commandTimeout: config.REDIS_TIMEOUT_MS,
+  connectTimeout: 2000,
 });
-redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+let lastRedisError = 0;
+redis.on('error', (err: Error) => {
+  // one line per 30 s, not one per reconnect attempt
+  if (Date.now() - lastRedisError < 30_000) return;
+  lastRedisError = Date.now();
+  log.warn({ err: err.message }, 'redis error');
+});
 await redis
   .connect()
   .catch((err: Error) =>
@@ -82,25 +97,40 @@ const { app, route, finish, openapiDocument, idle } = createHttpApp({
   bodyLimit: config.BODY_LIMIT,
   bodyParser: 'raw',
   tokens,
-  readiness: { redis: () => redis.ping() },
+  // Nothing the gateway needs is checked here: without Redis it still serves (rate limiting fails
+  // open), and the services behind it report their own readiness.
+  readiness: {},
 });
 
 mountDocs(app, [users, orders, inventory, payments, shipping], openapiDocument);
-app.use(
-  '/api',
-  rateLimit(redis, tokens, {
-    max: config.RATE_LIMIT_MAX,
-    windowMs: config.RATE_LIMIT_WINDOW_MS,
-    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
-  }),
-);
+const counter = new WindowCounter(redis, config.RATE_LIMIT_KEY_PREFIX);
+const limiter = rateLimit(counter, tokens, {
+  max: config.RATE_LIMIT_MAX,
+  windowMs: config.RATE_LIMIT_WINDOW_MS,
+  keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+});
+app.use('/api', limiter);
+app.use('/admin', limiter);
 
 const auth = requireAuth(tokens);
 const to = (client: ServiceClient) => (req: Request, res: Response) => forward(client, req, res);
 
 // Public (no token): registration and login.
 app.post('/api/v1/users', to(users));
-app.post('/api/v1/auth/login', to(users));
+app.post(
+  '/api/v1/auth/login',
+  loginLimit(counter, {
+    maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    maxFailuresPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGIN_WINDOW_MS,
+  }),
+  to(users),
+);
+
+// The payments fault-injection API: the one admin endpoint, behind its token (checked by payments).
+const faults = (req: Request, res: Response) => forward(payments, req, res, '/admin/faults');
+app.get('/admin/payments/faults', faults);
+app.put('/admin/payments/faults', faults);
 
 const Summary = z.object({
   user: z.unknown(),

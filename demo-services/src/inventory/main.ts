@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import {
   baseConfig,
+  databaseConfig,
   databaseUrl,
+  internalConfig,
+  jwtConfig,
   loadConfig,
   millis,
   port,
@@ -16,7 +19,6 @@ import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
 import { conflict, HttpError, notFound } from '../platform/http/errors.js';
 import { Lifecycle } from '../platform/lifecycle/shutdown.js';
-import { jwtConfig } from '../platform/config/index.js';
 import { createTokenService } from '../platform/auth/jwt.js';
 import { log } from '../platform/telemetry/index.js';
 import {
@@ -31,6 +33,8 @@ import {
 const config = loadConfig('inventory', {
   ...baseConfig,
   ...jwtConfig,
+  ...internalConfig,
+  ...databaseConfig,
   PORT: port(8084),
   DATABASE_URL: databaseUrl('inventory'),
   // For long-running demos: periodically top up products that are nearly sold out (0 = never).
@@ -65,7 +69,11 @@ const toReservation = (r: ReservationRow) => ({
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
-const db = createPool(config.DATABASE_URL, 20);
+const db = createPool(config.DATABASE_URL, {
+  max: 20,
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+});
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
@@ -73,6 +81,7 @@ const { app, route, finish, idle } = createHttpApp({
   service: 'inventory',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
+  internalToken: config.INTERNAL_TOKEN,
   readiness: { database: () => db.query('SELECT 1') },
 });
 
@@ -114,10 +123,37 @@ route(
 // Internal API (not routed by the gateway): called by the orders saga.
 route(
   {
+    method: 'get',
+    path: '/internal/reservations/:orderId',
+    summary: "An order's reservation as it is now (the saga asks when a reserve's answer was lost)",
+    tags: ['internal'],
+    internal: true,
+    params: OrderIdParams,
+    responses: {
+      200: { description: 'The reservation', schema: Reservation },
+      404: {
+        description: 'No reserve or release has reached inventory for this order',
+        schema: ErrorBody,
+      },
+    },
+  },
+  async ({ params }) => {
+    const { rows } = await db.query<ReservationRow>(
+      'SELECT * FROM reservations WHERE order_id = $1',
+      [params.orderId],
+    );
+    if (!rows[0]) throw notFound('no reservation for this order');
+    return { status: 200, body: toReservation(rows[0]) };
+  },
+);
+
+route(
+  {
     method: 'post',
     path: '/internal/reservations',
     summary: 'Reserve stock for an order (idempotent per order)',
     tags: ['internal'],
+    internal: true,
     body: ReserveBody,
     responses: {
       201: { description: 'Reserved', schema: Reservation },
@@ -177,6 +213,7 @@ route(
     path: '/internal/reservations/:orderId/release',
     summary: "Release an order's reservation (idempotent; a release before the reserve blocks it)",
     tags: ['internal'],
+    internal: true,
     params: OrderIdParams,
     responses: { 200: { description: 'Released', schema: Reservation } },
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../platform/http/text.js';
 
 export const Product = z.object({
   id: z.string(),
@@ -8,14 +9,14 @@ export const Product = z.object({
 });
 
 export const ProductList = z.object({ items: z.array(Product) });
-export const ProductIdParams = z.object({ id: z.string().min(1).max(64) });
+export const ProductIdParams = z.object({ id: text().min(1).max(64) });
 
 export const ReserveBody = z.object({
   orderId: z.uuid(),
   items: z
     .array(
       z.object({
-        productId: z.string().min(1).max(64),
+        productId: text().min(1).max(64),
         quantity: z.number().int().min(1).max(1000),
       }),
     )

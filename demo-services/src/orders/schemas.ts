@@ -1,17 +1,18 @@
 import { z } from 'zod';
+import { text } from '../platform/http/text.js';
 
 export const OrderItem = z.object({
-  productId: z.string().min(1).max(64),
+  productId: text().min(1).max(64),
   quantity: z.number().int().min(1).max(100),
 });
 
 export const CreateOrderBody = z.object({
   items: z.array(OrderItem).min(1, 'at least one item').max(20),
-  note: z.string().max(500).optional(),
+  note: text().max(500).optional(),
 });
 
 export const UpdateOrderBody = z.object({
-  note: z.string().max(500).nullable(),
+  note: text().max(500).nullable(),
 });
 
 export const OrderStatus = z.enum(['PENDING', 'CONFIRMED', 'CANCELLED', 'SHIPPED']);
@@ -35,7 +36,7 @@ export const OrderListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional(),
+  'idempotency-key': text().min(1).max(200).optional(),
 });
 
 export const OrderShippedEvent = z.object({

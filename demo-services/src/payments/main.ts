@@ -1,12 +1,21 @@
 // payments: charge and refund, idempotent per order, with runtime-switchable fault injection.
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
-import { baseConfig, databaseUrl, jwtConfig, loadConfig, port } from '../platform/config/index.js';
+import {
+  baseConfig,
+  databaseConfig,
+  databaseUrl,
+  internalConfig,
+  jwtConfig,
+  loadConfig,
+  port,
+  secret,
+} from '../platform/config/index.js';
 import { createPool, withTransaction } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
+import { sameSecret } from '../platform/http/internal-auth.js';
 import { conflict, HttpError, notFound, unauthorized } from '../platform/http/errors.js';
 import { Lifecycle } from '../platform/lifecycle/shutdown.js';
 import { createTokenService } from '../platform/auth/jwt.js';
@@ -17,12 +26,14 @@ import { ChargeBody, OrderIdParams, Payment, PaymentQuery } from './schemas.js';
 const config = loadConfig('payments', {
   ...baseConfig,
   ...jwtConfig,
+  ...internalConfig,
+  ...databaseConfig,
   PORT: port(8083),
   DATABASE_URL: databaseUrl('payments'),
   PAYMENTS_ERROR_RATE: z.coerce.number().min(0).max(1).default(0),
   PAYMENTS_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   // Without a token the admin API answers 401 to everyone.
-  ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  ADMIN_TOKEN: secret('ADMIN_TOKEN').optional(),
 });
 
 interface PaymentRow {
@@ -44,7 +55,10 @@ const faults = new FaultInjector({
 });
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
-const db = createPool(config.DATABASE_URL);
+const db = createPool(config.DATABASE_URL, {
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+});
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
@@ -52,18 +66,13 @@ const { app, route, finish, idle } = createHttpApp({
   service: 'payments',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
+  internalToken: config.INTERNAL_TOKEN,
   readiness: { database: () => db.query('SELECT 1') },
 });
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
 function requireAdmin(authorization: string | undefined): void {
   const presented = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (
-    !config.ADMIN_TOKEN ||
-    !presented ||
-    !timingSafeEqual(digest(presented), digest(config.ADMIN_TOKEN))
-  )
-    throw unauthorized('admin token required');
+  if (!sameSecret(presented, config.ADMIN_TOKEN)) throw unauthorized('admin token required');
 }
 
 route(
@@ -125,12 +134,39 @@ route(
   },
 );
 
+// What became of an order's payment: the saga asks when a charge's answer was lost.
+route(
+  {
+    method: 'get',
+    path: '/internal/payments/:orderId',
+    summary: "An order's payment as it is now (CHARGED, REFUNDED or VOIDED)",
+    tags: ['internal'],
+    internal: true,
+    params: OrderIdParams,
+    responses: {
+      200: { description: 'The payment', schema: Payment },
+      404: {
+        description: 'No charge or refund has reached payments for this order',
+        schema: ErrorBody,
+      },
+    },
+  },
+  async ({ params }) => {
+    const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE order_id = $1', [
+      params.orderId,
+    ]);
+    if (!rows[0]) throw notFound('no payment for this order');
+    return { status: 200, body: toPayment(rows[0]) };
+  },
+);
+
 route(
   {
     method: 'post',
     path: '/internal/payments',
     summary: 'Charge an order (idempotent per order)',
     tags: ['internal'],
+    internal: true,
     body: ChargeBody,
     responses: {
       201: { description: 'Charged', schema: Payment },
@@ -178,6 +214,7 @@ route(
     path: '/internal/payments/:orderId/refund',
     summary: "Refund an order's payment (idempotent; voids a charge that has not happened yet)",
     tags: ['internal'],
+    internal: true,
     params: OrderIdParams,
     responses: { 200: { description: 'Refunded or voided', schema: Payment } },
   },

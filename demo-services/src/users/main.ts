@@ -3,25 +3,27 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import {
   baseConfig,
+  databaseConfig,
   databaseUrl,
   jwtConfig,
   loadConfig,
   port,
   positiveInt,
 } from '../platform/config/index.js';
-import { createPool, isUniqueViolation } from '../platform/db/pool.js';
+import { createPool } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
-import { conflict, forbidden, notFound, unauthorized } from '../platform/http/errors.js';
+import { forbidden, notFound, unauthorized } from '../platform/http/errors.js';
 import { createTokenService } from '../platform/auth/jwt.js';
 import { Lifecycle } from '../platform/lifecycle/shutdown.js';
 import { log } from '../platform/telemetry/index.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
-import { LoginBody, RegisterBody, Token, User, UserIdParams } from './schemas.js';
+import { LoginBody, RegisterBody, Registration, Token, User, UserIdParams } from './schemas.js';
 
 const config = loadConfig('users', {
   ...baseConfig,
   ...jwtConfig,
+  ...databaseConfig,
   PORT: port(8081),
   DATABASE_URL: databaseUrl('users'),
   JWT_TTL_SECONDS: positiveInt(3600),
@@ -43,7 +45,10 @@ const toUser = (row: UserRow) => ({
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
-const db = createPool(config.DATABASE_URL);
+const db = createPool(config.DATABASE_URL, {
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+});
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
@@ -59,27 +64,28 @@ route(
   {
     method: 'post',
     path: '/api/v1/users',
-    summary: 'Register a user',
+    summary: 'Register a user (the answer is the same whether or not the email was registered)',
     body: RegisterBody,
     responses: {
-      201: { description: 'Registered', schema: User },
-      409: { description: 'Email already registered', schema: ErrorBody },
+      202: { description: 'Accepted: log in with the email and password', schema: Registration },
     },
   },
   async ({ body }) => {
+    // The same work and the same answer for a new and a known email: neither the status, the body
+    // nor the time tells an outsider which addresses have accounts. The existing account is left
+    // untouched (its password is not changed by someone who merely knows the address).
     const hash = await hashPassword(body.password);
-    try {
-      const { rows } = await db.query<UserRow>(
-        'INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) RETURNING *',
-        [body.email.toLowerCase(), body.name, hash],
-      );
-      const user = toUser(rows[0]!);
-      log.info({ userId: user.id }, 'user registered');
-      return { status: 201, body: user, headers: { Location: `/api/v1/users/${user.id}` } };
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('email already registered', 'email_taken');
-      throw err;
-    }
+    const { rows } = await db.query<UserRow>(
+      `INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING *`,
+      [body.email.toLowerCase(), body.name, hash],
+    );
+    if (rows[0]) log.info({ userId: rows[0].id }, 'user registered');
+    else log.info('registration for an existing email ignored');
+    return {
+      status: 202,
+      body: { status: 'accepted', message: 'log in with this email and password to continue' },
+    };
   },
 );
 
@@ -105,7 +111,10 @@ route(
       throw unauthorized('wrong email or password');
     }
     const token = await tokens.sign({ id: row.id, email: row.email });
-    return { status: 200, body: { token, expiresIn: config.JWT_TTL_SECONDS } };
+    return {
+      status: 200,
+      body: { token, expiresIn: config.JWT_TTL_SECONDS, user: toUser(row) },
+    };
   },
 );
 

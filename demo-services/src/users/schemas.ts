@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { text } from '../platform/http/text.js';
 
 export const RegisterBody = z.object({
   email: z.email().max(254),
   password: z.string().min(8, 'must be at least 8 characters').max(128),
-  name: z.string().trim().min(1).max(100),
+  name: text().trim().min(1).max(100),
 });
 
 export const LoginBody = z.object({
@@ -18,6 +19,8 @@ export const User = z.object({
   createdAt: z.string(),
 });
 
-export const Token = z.object({ token: z.string(), expiresIn: z.number() });
+export const Registration = z.object({ status: z.literal('accepted'), message: z.string() });
+
+export const Token = z.object({ token: z.string(), expiresIn: z.number(), user: User });
 
 export const UserIdParams = z.object({ id: z.uuid() });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { TestStack, TestUser } from '../support/stack.js';
+import { ADMIN_TOKEN, type TestStack, type TestUser } from '../support/stack.js';
 import { currentStack } from '../support/current.js';
 import { distDirectory, launchService } from '../../src/platform/bootstrap/launch.js';
 
@@ -59,7 +59,7 @@ describe('api-contract', () => {
       expect(res2.body).toMatchObject({ error: 'unauthorized', message: 'invalid token' });
     });
 
-    it('register and login need no token; a wrong password is 401, a taken email 409', async () => {
+    it('register and login need no token; a wrong password is 401; a taken email is not revealed', async () => {
       const wrong = await stack.api('POST', '/api/v1/auth/login', {
         body: { email: user.email, password: 'wrong password' },
       });
@@ -71,8 +71,17 @@ describe('api-contract', () => {
       const taken = await stack.api('POST', '/api/v1/users', {
         body: { email: user.email, password: 'another password', name: 'X' },
       });
-      expect(taken.status).toBe(409);
-      expect(taken.body).toMatchObject({ error: 'email_taken' });
+      const fresh = await stack.api('POST', '/api/v1/users', {
+        body: { email: `new-${user.email}`, password: 'another password', name: 'X' },
+      });
+      expect(taken.status).toBe(202);
+      expect(taken.body).toEqual(fresh.body);
+      expect(fresh.status).toBe(202);
+      // the existing account is untouched: its own password still works, the new one does not
+      const login = await stack.api('POST', '/api/v1/auth/login', {
+        body: { email: user.email, password: 'another password' },
+      });
+      expect(login.status).toBe(401);
     });
   });
 
@@ -233,24 +242,31 @@ describe('api-contract', () => {
       );
     });
 
-    it('payments admin API needs the admin token', async () => {
-      const denied = await stack.api('PUT', '/admin/faults', {
-        base: stack.url('payments'),
-        body: { errorRate: 1 },
-      });
-      expect(denied.status).toBe(401);
-      const bad = await stack.api('PUT', '/admin/faults', {
-        base: stack.url('payments'),
-        body: { errorRate: 3 },
-        headers: { authorization: 'Bearer test-admin-token' },
-      });
-      expect(bad.status).toBe(400);
-      expect(bad.body.message).toContain('body.errorRate');
-      const now = await stack.api('GET', '/admin/faults', {
-        base: stack.url('payments'),
-        headers: { authorization: 'Bearer test-admin-token' },
-      });
-      expect(now.body).toEqual({ errorRate: 0, latencyMs: 0 });
+    it('payments admin API needs the admin token, directly and through the gateway', async () => {
+      for (const [base, path] of [
+        [stack.url('payments'), '/admin/faults'],
+        [stack.gateway, '/admin/payments/faults'],
+      ] as const) {
+        const denied = await stack.api('PUT', path, { base, body: { errorRate: 1 } });
+        expect(denied.status, path).toBe(401);
+        const wrong = await stack.api('GET', path, {
+          base,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}x` },
+        });
+        expect(wrong.status, path).toBe(401);
+        const bad = await stack.api('PUT', path, {
+          base,
+          body: { errorRate: 3 },
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        expect(bad.status, path).toBe(400);
+        expect(bad.body.message).toContain('body.errorRate');
+        const now = await stack.api('GET', path, {
+          base,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        expect(now.body, path).toEqual({ errorRate: 0, latencyMs: 0 });
+      }
     });
 
     it('health and readiness', async () => {

@@ -30,7 +30,7 @@ export const PG_ADMIN_URL =
   process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const ADMIN_TOKEN = 'test-admin-token';
+export const ADMIN_TOKEN = randomBytes(24).toString('base64url');
 
 const HOW_TO_START =
   'start the local backends with `bash .ci/services.sh` (PostgreSQL 5432, Redis 6379, RabbitMQ 5672)';
@@ -166,6 +166,7 @@ export class TestStack {
       redisUrl: REDIS_URL,
       rateLimitKeyPrefix: `${this.prefix}rl:`,
       jwtSecret: randomBytes(24).toString('hex'),
+      internalToken: randomBytes(24).toString('hex'),
       adminToken: ADMIN_TOKEN,
       common: {
         OTEL_EXPORTER_OTLP_ENDPOINT: this.receiver.url,
@@ -291,14 +292,14 @@ export class TestStack {
     const created = await this.api('POST', '/api/v1/users', {
       body: { email, password: 'correct horse battery', name },
     });
-    if (created.status !== 201)
+    if (created.status !== 202)
       throw new Error(`register failed: ${created.status} ${JSON.stringify(created.body)}`);
     const login = await this.api('POST', '/api/v1/auth/login', {
       body: { email, password: 'correct horse battery' },
     });
     if (login.status !== 200)
       throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
-    return { id: created.body.id as string, email, token: login.body.token as string };
+    return { id: login.body.user.id as string, email, token: login.body.token as string };
   }
 
   async waitFor<T>(

@@ -9,8 +9,12 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
 import { HttpError, unauthorized, validationError } from './errors.js';
+import { requireOriginForm } from './request-target.js';
+import { requireInternalToken } from './internal-auth.js';
+import { isInvalidInput, isUnavailable } from '../db/pool.js';
 import { log, trace } from '../telemetry/index.js';
 import type { Principal, TokenService } from '../auth/jwt.js';
+import { INTERNAL_TOKEN_HEADER } from './internal-auth.js';
 import { TokenError } from '../auth/jwt.js';
 
 export const ErrorBody = z.object({
@@ -33,7 +37,10 @@ export interface RouteSpec<B extends ZodType, Q extends ZodType, P extends ZodTy
   params?: P;
   /** Request headers documented (and validated) besides Authorization. */
   headers?: z.ZodObject;
+  /** A user's bearer token is required. */
   auth?: boolean;
+  /** Served under /internal: only other services, with the service credential, may call it. */
+  internal?: boolean;
   responses: Record<number, { description: string; schema?: ZodType }>;
 }
 
@@ -61,6 +68,8 @@ export interface HttpAppOptions {
   bodyParser?: 'json' | 'raw';
   tokens?: TokenService;
   readiness: Record<string, () => Promise<unknown>>;
+  /** The service credential every /internal request must present (services that serve any). */
+  internalToken?: string;
   /**
    * Which peers may set X-Forwarded-For. Internal services trust their neighbours (the gateway);
    * the gateway is the edge and must trust nobody, or a client picks its own rate-limit key.
@@ -101,6 +110,9 @@ export function createHttpApp(options: HttpAppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? 'loopback, uniquelocal');
+  app.use(requireOriginForm);
+  // Every /internal path, routed or not, answers 401 without the credential: not even a 404 leaks.
+  app.use('/internal', requireInternalToken(options.internalToken));
   const registry = new OpenAPIRegistry();
   // Handlers still running: shutdown waits for them even when their client has already gone away
   // (a closed socket ends the connection, not the work the handler is doing).
@@ -112,6 +124,11 @@ export function createHttpApp(options: HttpAppOptions) {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
+  });
+  registry.registerComponent('securitySchemes', 'internalToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: INTERNAL_TOKEN_HEADER,
   });
 
   app.get('/healthz', (_req, res) => {
@@ -148,6 +165,8 @@ export function createHttpApp(options: HttpAppOptions) {
     spec: RouteSpec<B, Q, P>,
     handler: (ctx: RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<Reply>,
   ): void {
+    if (Boolean(spec.internal) !== spec.path.startsWith('/internal/'))
+      throw new Error(`route ${spec.path}: internal routes, and only they, live under /internal/`);
     const openapiPath = spec.path.replace(/:(\w+)/g, '{$1}');
     const responses: RouteConfig['responses'] = {};
     for (const [status, r] of Object.entries(spec.responses)) {
@@ -160,7 +179,7 @@ export function createHttpApp(options: HttpAppOptions) {
         description: 'Invalid input',
         content: { 'application/json': { schema: ErrorBody } },
       };
-    if (spec.auth)
+    if (spec.auth || spec.internal)
       responses['401'] ??= {
         description: 'Missing or invalid token',
         content: { 'application/json': { schema: ErrorBody } },
@@ -171,6 +190,7 @@ export function createHttpApp(options: HttpAppOptions) {
       summary: spec.summary,
       tags: spec.tags ?? [options.service],
       ...(spec.auth ? { security: [{ bearerAuth: [] }] } : {}),
+      ...(spec.internal ? { security: [{ internalToken: [] }] } : {}),
       request: {
         ...(spec.body
           ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } }
@@ -265,6 +285,16 @@ export function createHttpApp(options: HttpAppOptions) {
 
 function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
+  if (isUnavailable(err))
+    return new HttpError(
+      503,
+      'database_unavailable',
+      'the database is unavailable; retry shortly',
+      undefined,
+      { 'Retry-After': '2' },
+    );
+  if (isInvalidInput(err))
+    return new HttpError(400, 'invalid_input', 'a value in the request cannot be stored');
   const e = err as { type?: string; status?: number; message?: string };
   // body-parser errors carry a type and a status
   if (e?.type === 'entity.parse.failed')
