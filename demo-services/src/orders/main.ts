@@ -5,17 +5,22 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   amqpConfig,
   baseConfig,
+  consumerConfig,
+  databaseConfig,
   databaseUrl,
+  internalConfig,
   jwtConfig,
   loadConfig,
   millis,
   port,
+  retrySettings,
   upstreamConfig,
   url,
 } from '../platform/config/index.js';
 import { createPool, withTransaction } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
 import { createHttpApp, ErrorBody } from '../platform/http/app.js';
+import { INTERNAL_TOKEN_HEADER } from '../platform/http/internal-auth.js';
 import { conflict, forbidden, HttpError, notFound } from '../platform/http/errors.js';
 import { Lifecycle } from '../platform/lifecycle/shutdown.js';
 import { createTokenService } from '../platform/auth/jwt.js';
@@ -23,6 +28,7 @@ import { BrokerConnection } from '../platform/messaging/connection.js';
 import { OutboxRelay, enqueueEvent } from '../platform/messaging/outbox.js';
 import { Consumer } from '../platform/messaging/consumer.js';
 import { topologyNames } from '../platform/messaging/topology.js';
+import { DeadLetterMonitor } from '../platform/messaging/dead-letters.js';
 import { ServiceClient } from '../platform/resilience/client.js';
 import { log } from '../platform/telemetry/index.js';
 import { SagaOrchestrator } from './saga.js';
@@ -43,6 +49,9 @@ const config = loadConfig('orders', {
   ...jwtConfig,
   ...amqpConfig,
   ...upstreamConfig,
+  ...internalConfig,
+  ...databaseConfig,
+  ...consumerConfig,
   PORT: port(8082),
   DATABASE_URL: databaseUrl('orders'),
   INVENTORY_URL: url('http://localhost:8084'),
@@ -65,7 +74,11 @@ const policySettings = {
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
-const db = createPool(config.DATABASE_URL, 20);
+const db = createPool(config.DATABASE_URL, {
+  max: 20,
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+});
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
@@ -77,6 +90,7 @@ const shipped = new Consumer(broker, {
   queue: topologyNames(config.AMQP_PREFIX).queues.ordersOrderShipped,
   prefix: config.AMQP_PREFIX,
   db,
+  retry: retrySettings(config),
   schema: OrderShippedEvent,
   handle: async (tx, event) => {
     const { rowCount } = await tx.query(
@@ -87,12 +101,16 @@ const shipped = new Consumer(broker, {
   },
 });
 lifecycle.onShutdown('order.shipped consumer', () => shipped.stop());
+const deadLetters = new DeadLetterMonitor(broker, config.AMQP_PREFIX);
+lifecycle.onShutdown('dead-letter monitor', () => deadLetters.stop());
 await relay.start();
 await shipped.start();
 await broker.start();
+deadLetters.start();
 
-const inventory = new ServiceClient('inventory', config.INVENTORY_URL, policySettings);
-const payments = new ServiceClient('payments', config.PAYMENTS_URL, policySettings);
+const credential = { [INTERNAL_TOKEN_HEADER]: config.INTERNAL_TOKEN };
+const inventory = new ServiceClient('inventory', config.INVENTORY_URL, policySettings, credential);
+const payments = new ServiceClient('payments', config.PAYMENTS_URL, policySettings, credential);
 const saga = new SagaOrchestrator(db, inventory, payments, relay, {
   leaseMs: config.SAGA_LEASE_MS,
   recoveryIntervalMs: config.SAGA_RECOVERY_INTERVAL_MS,

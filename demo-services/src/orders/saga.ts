@@ -2,10 +2,12 @@
 // runs the compensations (refund, release) and cancels the order with a reason. The next step is
 // persisted before it runs, and every step is idempotent on the order id, so after a crash the saga
 // is simply run again from its recorded step (recovery loop, once the dead worker's lease expires).
+// It never guesses: when a step's answer is lost (reset, timeout, 5xx), it asks the step's owner
+// what happened to the order; when even that fails, it compensates, and a compensation (which
+// leaves a tombstone refusing a late reserve or charge) is retried until it succeeds.
 import type { Db } from '../platform/db/pool.js';
 import { withTransaction } from '../platform/db/pool.js';
-import type { ServiceClient } from '../platform/resilience/client.js';
-import { certainlyNotSent, UpstreamStatusError } from '../platform/resilience/policy.js';
+import { UpstreamFailure, type ServiceClient } from '../platform/resilience/client.js';
 import type { OutboxRelay } from '../platform/messaging/outbox.js';
 import { enqueueEvent } from '../platform/messaging/outbox.js';
 import {
@@ -105,6 +107,7 @@ export class SagaOrchestrator {
     const orderId = saga.order_id;
     switch (saga.step) {
       case 'RESERVE': {
+        let outcome: Outcome;
         try {
           const res = await this.inventory.request<{ totalCents: number; message?: string }>(
             'POST',
@@ -114,43 +117,54 @@ export class SagaOrchestrator {
               idempotent: true, // idempotent per order id
             },
           );
-          if (res.status < 300) {
-            await this.transition(orderId, 'CHARGE', { total: res.body.totalCents });
-            return true;
-          }
-          // A definite "no" from inventory: nothing was reserved.
-          return this.fail(orderId, `inventory: ${describe(res.body)}`, {
-            release: false,
-            refund: false,
-          });
+          outcome = answered(res);
         } catch (err) {
-          return this.fail(orderId, `inventory unavailable: ${errorText(err)}`, {
-            release: !certainlyNotSent(err),
-            refund: false,
-          });
+          outcome = failed(err);
         }
+        if (outcome.kind === 'unknown')
+          outcome = await this.ask(
+            this.inventory,
+            `/internal/reservations/${orderId}`,
+            'RESERVED',
+            outcome,
+          );
+        if (outcome.kind === 'done') {
+          await this.transition(orderId, 'CHARGE', {
+            total: (outcome.body as { totalCents: number }).totalCents,
+          });
+          return true;
+        }
+        return this.fail(orderId, `inventory: ${outcome.reason}`, {
+          release: outcome.mayHaveActed,
+          refund: false,
+        });
       }
       case 'CHARGE': {
+        let outcome: Outcome;
         try {
           const res = await this.payments.request('POST', '/internal/payments', {
             body: { orderId, userId: saga.user_id, amountCents: saga.total_cents ?? 0 },
             idempotent: true, // idempotent per order id
           });
-          if (res.status < 300) {
-            await this.transition(orderId, 'CONFIRM');
-            return true;
-          }
-          return this.fail(orderId, `payment declined: ${describe(res.body)}`, {
-            release: true,
-            refund: false,
-          });
+          outcome = answered(res);
         } catch (err) {
-          // A timeout may have charged: refund to be sure. A refused connection or an open breaker did not.
-          return this.fail(orderId, `payment failed: ${errorText(err)}`, {
-            release: true,
-            refund: !certainlyNotSent(err),
-          });
+          outcome = failed(err);
         }
+        if (outcome.kind === 'unknown')
+          outcome = await this.ask(
+            this.payments,
+            `/internal/payments/${orderId}`,
+            'CHARGED',
+            outcome,
+          );
+        if (outcome.kind === 'done') {
+          await this.transition(orderId, 'CONFIRM');
+          return true;
+        }
+        return this.fail(orderId, `payment: ${outcome.reason}`, {
+          release: true,
+          refund: outcome.mayHaveActed,
+        });
       }
       case 'CONFIRM': {
         await withTransaction(this.db, async (tx) => {
@@ -228,6 +242,31 @@ export class SagaOrchestrator {
       }
       default:
         return false;
+    }
+  }
+
+  /**
+   * A step's answer was lost: ask its owner what became of the order. The owner's state is the
+   * truth; when the owner cannot be asked either, the outcome stays unknown (and the caller
+   * compensates, which is safe whatever happened).
+   */
+  private async ask(
+    owner: ServiceClient,
+    path: string,
+    doneStatus: string,
+    lost: Extract<Outcome, { kind: 'unknown' }>,
+  ): Promise<Outcome> {
+    try {
+      const res = await owner.request<{ status?: string }>('GET', path, { compensation: true });
+      const found = res.status === 200 ? (res.body.status ?? 'unknown') : 'nothing';
+      spanEvent('saga.outcome_resolved', { dependency: owner.dependency, found });
+      if (found === doneStatus) return { kind: 'done', body: res.body };
+      // Not done (yet): a request still in flight could land later, so the caller compensates,
+      // and the compensation's tombstone refuses it.
+      return { ...lost, reason: `${lost.reason}; ${owner.dependency} has ${found} for this order` };
+    } catch (err) {
+      log.warn({ path, err: errorText(err) }, 'cannot ask the owner about a lost answer');
+      return lost;
     }
   }
 
@@ -352,14 +391,49 @@ export class SagaOrchestrator {
   }
 }
 
+/**
+ * What a forward step's call came to: done (the owner did it), failed (it did not, or not yet), or
+ * unknown (it may have; ask the owner). `mayHaveActed` is false only when no attempt can have reached
+ * the owner (refused connections, open breaker): then there is nothing to compensate. Otherwise the
+ * saga compensates, even after a 4xx, because an earlier attempt may still be on its way.
+ */
+type Outcome =
+  | { kind: 'done'; body: unknown }
+  | { kind: 'failed'; reason: string; mayHaveActed: boolean }
+  | { kind: 'unknown'; reason: string; mayHaveActed: true };
+
+function answered(res: { status: number; body: unknown }): Outcome {
+  if (res.status < 300) return { kind: 'done', body: res.body };
+  // A 4xx is a decision; a 500 is not: the owner may have failed after acting.
+  if (res.status < 500) return { kind: 'failed', reason: describe(res.body), mayHaveActed: true };
+  return {
+    kind: 'unknown',
+    reason: `answered ${res.status}: ${describe(res.body)}`,
+    mayHaveActed: true,
+  };
+}
+
+function failed(err: unknown): Outcome {
+  if (!(err instanceof UpstreamFailure)) throw err;
+  const reason = errorText(err);
+  return err.outcomeUnknown
+    ? { kind: 'unknown', reason, mayHaveActed: true as const }
+    : { kind: 'failed', reason, mayHaveActed: false };
+}
+
 function describe(body: unknown): string {
   if (body && typeof body === 'object' && 'message' in body) return String(body.message);
   return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof UpstreamStatusError)
-    return `${err.dependency} answered ${err.status}: ${describe(err.body)}`;
+  if (err instanceof UpstreamFailure) {
+    const answer = err.answer;
+    if (answer) return `${err.dependency} answered ${answer.status}: ${describe(answer.body)}`;
+    if (err.reason === 'breaker_open')
+      return `${err.dependency} unavailable: circuit breaker is open`;
+    return err.message;
+  }
   const e = err as { message?: string; cause?: { code?: string } };
   return [e?.message ?? String(err), e?.cause?.code].filter(Boolean).join(' ');
 }

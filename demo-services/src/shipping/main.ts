@@ -7,11 +7,14 @@ import { z } from 'zod';
 import {
   amqpConfig,
   baseConfig,
+  consumerConfig,
+  databaseConfig,
   databaseUrl,
   jwtConfig,
   loadConfig,
   millis,
   port,
+  retrySettings,
 } from '../platform/config/index.js';
 import { createPool } from '../platform/db/pool.js';
 import { migrate } from '../platform/db/migrate.js';
@@ -23,12 +26,15 @@ import { BrokerConnection } from '../platform/messaging/connection.js';
 import { OutboxRelay, enqueueEvent } from '../platform/messaging/outbox.js';
 import { Consumer } from '../platform/messaging/consumer.js';
 import { topologyNames } from '../platform/messaging/topology.js';
+import { DeadLetterMonitor } from '../platform/messaging/dead-letters.js';
 import { log } from '../platform/telemetry/index.js';
 
 const config = loadConfig('shipping', {
   ...baseConfig,
   ...jwtConfig,
   ...amqpConfig,
+  ...consumerConfig,
+  ...databaseConfig,
   PORT: port(8085),
   DATABASE_URL: databaseUrl('shipping'),
   OUTBOX_POLL_MS: millis(500),
@@ -66,7 +72,10 @@ const toShipment = (r: ShipmentRow) => ({
 
 const lifecycle = new Lifecycle(config.SHUTDOWN_TIMEOUT_MS);
 lifecycle.installSignalHandlers();
-const db = createPool(config.DATABASE_URL);
+const db = createPool(config.DATABASE_URL, {
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+});
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
@@ -78,6 +87,7 @@ const confirmed = new Consumer(broker, {
   queue: topologyNames(config.AMQP_PREFIX).queues.shippingOrderConfirmed,
   prefix: config.AMQP_PREFIX,
   db,
+  retry: retrySettings(config),
   schema: OrderConfirmed,
   afterCommit: () => relay.notify(),
   handle: async (tx, event) => {
@@ -104,6 +114,7 @@ const cancelled = new Consumer(broker, {
   queue: topologyNames(config.AMQP_PREFIX).queues.shippingOrderCancelled,
   prefix: config.AMQP_PREFIX,
   db,
+  retry: retrySettings(config),
   schema: OrderCancelled,
   handle: async (tx, event) => {
     // Stop the shipment; if order.confirmed has not arrived yet, the CANCELLED row keeps it from shipping.
@@ -116,10 +127,13 @@ const cancelled = new Consumer(broker, {
   },
 });
 lifecycle.onShutdown('order.cancelled consumer', () => cancelled.stop());
+const deadLetters = new DeadLetterMonitor(broker, config.AMQP_PREFIX);
+lifecycle.onShutdown('dead-letter monitor', () => deadLetters.stop());
 await relay.start();
 await confirmed.start();
 await cancelled.start();
 await broker.start();
+deadLetters.start();
 
 const { app, route, finish, idle } = createHttpApp({
   service: 'shipping',

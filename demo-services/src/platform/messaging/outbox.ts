@@ -64,17 +64,31 @@ export class OutboxRelay {
   }
 
   async start(): Promise<void> {
-    await this.broker.onConnect(async (connection) => {
-      const channel = await connection.createConfirmChannel();
-      channel.on('error', (err: Error) => log.warn({ err }, 'outbox channel error'));
-      channel.on('close', () => {
-        if (this.channel === channel) this.channel = undefined;
-      });
-      await assertTopology(channel, this.prefix);
-      this.channel = channel;
-      this.notify();
-    });
+    await this.broker.onConnect(() => this.open());
     this.loop = this.run();
+  }
+
+  private async open(): Promise<void> {
+    const connection = this.broker.current;
+    if (this.stopped || !connection) return;
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (err: Error) => log.warn({ err: err.message }, 'outbox channel error'));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      // The channel alone closed: open another on the same connection. A lost connection is the
+      // broker connection's to restore, and it calls open() again.
+      if (!this.stopped)
+        setTimeout(() => {
+          if (!this.channel && this.broker.current === connection)
+            this.open().catch((err: Error) =>
+              log.warn({ err: err.message }, 'cannot reopen the outbox channel'),
+            );
+        }, 1000).unref();
+    });
+    await assertTopology(channel, this.prefix);
+    this.channel = channel;
+    this.notify();
   }
 
   /** Publish soon: called after a transaction that wrote events commits. */

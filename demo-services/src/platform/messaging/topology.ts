@@ -1,6 +1,7 @@
-// RabbitMQ topology: one topic exchange for domain events, one durable queue per consumer, and a
-// dead-letter exchange/queue for messages that can never be processed. Every name carries a
-// prefix so several stacks can share one broker.
+// RabbitMQ topology: one topic exchange for domain events, one durable queue per consumer, a retry
+// queue beside each (a failed message waits there, for a delay set per message, then goes back to
+// its queue), and a dead-letter exchange/queue for messages that can never be processed or that
+// failed every retry. Every name carries a prefix so several stacks can share one broker.
 import type { Channel } from 'amqplib';
 
 export function topologyNames(prefix: string) {
@@ -15,6 +16,9 @@ export function topologyNames(prefix: string) {
     },
   };
 }
+
+/** Where a message of `queue` waits before its next attempt. */
+export const retryQueueOf = (queue: string) => `${queue}.retry`;
 
 export const bindings = (prefix: string) => {
   const n = topologyNames(prefix);
@@ -37,12 +41,22 @@ export async function assertTopology(channel: Channel, prefix: string): Promise<
       arguments: { 'x-dead-letter-exchange': n.deadLetterExchange },
     });
     await channel.bindQueue(b.queue, n.exchange, b.routingKey);
+    // No consumer: messages expire (per-message TTL) and are dead-lettered back to their queue
+    // through the default exchange. Per-message TTLs only expire at the head of a queue, so a
+    // short delay behind a long one waits longer: delays only ever grow, which a retry may.
+    await channel.assertQueue(retryQueueOf(b.queue), {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': b.queue },
+    });
   }
 }
 
 export async function deleteTopology(channel: Channel, prefix: string): Promise<void> {
   const n = topologyNames(prefix);
-  for (const b of bindings(prefix)) await channel.deleteQueue(b.queue);
+  for (const b of bindings(prefix)) {
+    await channel.deleteQueue(b.queue);
+    await channel.deleteQueue(retryQueueOf(b.queue));
+  }
   await channel.deleteQueue(n.deadLetterQueue);
   await channel.deleteExchange(n.exchange);
   await channel.deleteExchange(n.deadLetterExchange);
