@@ -118,7 +118,8 @@ export class DemoStack {
       redisUrl: REDIS_URL,
       rateLimitKeyPrefix: `${this.prefix}rl:`,
       jwtSecret: randomBytes(24).toString('hex'),
-      adminToken: randomBytes(12).toString('hex'),
+      internalToken: randomBytes(24).toString('hex'),
+      adminToken: randomBytes(24).toString('hex'),
       common: {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
         OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${otlpUrl}/v1/logs`,
