@@ -4,4 +4,4 @@ import { useStack } from './support/current.js';
 import './suites/resilience.js';
 import './suites/recovery.js';
 
-useStack({ proxyOrdersBroker: true });
+useStack({ links: ['orders->broker'] });

@@ -6,7 +6,7 @@ import { createServer as createTcpServer, type Server as TcpServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceClient, UpstreamFailure } from '../src/platform/resilience/client.js';
-import { freePort } from './support/stack.js';
+import { freePort } from './support/backends.js';
 
 const settings = {
   timeoutMs: 300,

@@ -101,7 +101,7 @@ const shipped = new Consumer(broker, {
   },
 });
 lifecycle.onShutdown('order.shipped consumer', () => shipped.stop());
-const deadLetters = new DeadLetterMonitor(broker, config.AMQP_PREFIX);
+const deadLetters = new DeadLetterMonitor(broker, config.AMQP_PREFIX, config.DEAD_LETTER_CHECK_MS);
 lifecycle.onShutdown('dead-letter monitor', () => deadLetters.stop());
 await relay.start();
 await shipped.start();

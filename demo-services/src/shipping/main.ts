@@ -127,7 +127,7 @@ const cancelled = new Consumer(broker, {
   },
 });
 lifecycle.onShutdown('order.cancelled consumer', () => cancelled.stop());
-const deadLetters = new DeadLetterMonitor(broker, config.AMQP_PREFIX);
+const deadLetters = new DeadLetterMonitor(broker, config.AMQP_PREFIX, config.DEAD_LETTER_CHECK_MS);
 lifecycle.onShutdown('dead-letter monitor', () => deadLetters.stop());
 await relay.start();
 await confirmed.start();

@@ -3,8 +3,6 @@
 // A complete, isolated stack per test file: unique database/role names, RabbitMQ names and Redis
 // keys (a random prefix), ephemeral ports, services as real processes started with the SDK's one
 // line, telemetry exported to an in-test OTLP receiver. Everything is removed in stop().
-import { connect } from 'node:net';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -24,72 +22,15 @@ import {
   type StackSettings,
 } from '../../src/platform/bootstrap/launch.js';
 import { OtlpReceiver } from './otlp-receiver.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { AMQP_URL, PG_ADMIN_URL, REDIS_URL, freePort, requireBackends } from './backends.js';
+import { call, waitFor, type ApiOptions, type ApiResponse } from './http.js';
+import type { TcpProxy } from './tcp-proxy.js';
+import { LINKS, proxyLink, type LinkName } from './links.js';
 
-export const PG_ADMIN_URL =
-  process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { AMQP_URL, freePort, type ApiResponse };
 export const ADMIN_TOKEN = randomBytes(24).toString('base64url');
-
-const HOW_TO_START =
-  'start the local backends with `bash .ci/services.sh` (PostgreSQL 5432, Redis 6379, RabbitMQ 5672)';
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, host);
-    s.setTimeout(1500);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
-
-export async function requireBackends(): Promise<void> {
-  for (const [name, url] of [
-    ['PostgreSQL', PG_ADMIN_URL],
-    ['RabbitMQ', AMQP_URL],
-    ['Redis', REDIS_URL],
-  ] as const) {
-    const u = new URL(url);
-    const port = Number(u.port || { 'postgres:': 5432, 'amqp:': 5672, 'redis:': 6379 }[u.protocol]);
-    if (!(await reachable(u.hostname, port)))
-      throw new Error(`${name} is not reachable at ${u.hostname}:${port}: ${HOW_TO_START}`);
-  }
-}
-
-// The OS may hand a closed port out again: a stack that got the same port twice had one service
-// answer the other's readiness check. Never return a port twice in one test run.
-const handedOut = new Set<number>();
-
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const port = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(port));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
-
-export interface ApiResponse<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
+/** Another build of the services to run the same tests against (e.g. an older one, to compare). */
+const TEST_DIST = process.env.DEMO_SERVICES_DIST;
 
 export interface TestUser {
   id: string;
@@ -98,10 +39,21 @@ export interface TestUser {
 }
 
 export interface StackOptions {
+  /** Added to every service's environment, after the stack's own settings. */
+  env?: Record<string, string>;
   /** Per-service environment overrides. */
   overrides?: Partial<Record<ServiceName, Record<string, string>>>;
-  /** Put a TCP proxy between orders and RabbitMQ so the test can cut it. */
-  proxyOrdersBroker?: boolean;
+  /** Links to put a TCP proxy on, so the test can break them (`stack.links.get(name)`). */
+  links?: LinkName[];
+  /** Another PostgreSQL server (superuser URL) and Redis than the machine's, e.g. private ones. */
+  pgAdminUrl?: string;
+  redisUrl?: string;
+}
+
+export interface Crash {
+  service: string;
+  code: number | null;
+  output: string;
 }
 
 export class TestStack {
@@ -109,12 +61,24 @@ export class TestStack {
   readonly receiver = new OtlpReceiver();
   readonly logs = new Map<string, string[]>();
   readonly processes = new Map<ServiceName, ServiceProcess>();
-  brokerProxy: TcpProxy | undefined;
+  readonly links = new Map<LinkName, TcpProxy>();
+  /** Every process that exited without being told to (stopService/killService/stop). */
+  readonly crashes: Crash[] = [];
   settings!: StackSettings;
   private readonly pools = new Map<string, pg.Pool>();
   private readonly extra: ServiceProcess[] = [];
+  private readonly expectedExits = new Set<ServiceProcess>();
 
   private constructor(private readonly options: StackOptions) {}
+
+  get pgAdminUrl(): string {
+    return this.options.pgAdminUrl ?? PG_ADMIN_URL;
+  }
+
+  /** The proxy between orders and RabbitMQ, when the stack has one. */
+  get brokerProxy(): TcpProxy | undefined {
+    return this.links.get('orders->broker');
+  }
 
   static async start(options: StackOptions = {}): Promise<TestStack> {
     await requireBackends();
@@ -138,7 +102,10 @@ export class TestStack {
 
   private async boot(): Promise<void> {
     await this.receiver.start();
-    const databaseUrls = await bootstrapDatabases({ adminUrl: PG_ADMIN_URL, prefix: this.prefix });
+    const databaseUrls = await bootstrapDatabases({
+      adminUrl: this.pgAdminUrl,
+      prefix: this.prefix,
+    });
     await bootstrapTopology(AMQP_URL, this.prefix);
     const ports = {} as Record<ServiceName, number>;
     const metricsPorts = {} as StackSettings['metricsPorts'];
@@ -148,22 +115,13 @@ export class TestStack {
     }
     metricsPorts.loadgen = await freePort();
     const overrides = { ...(this.options.overrides ?? {}) };
-    if (this.options.proxyOrdersBroker) {
-      const target = new URL(AMQP_URL);
-      this.brokerProxy = new TcpProxy(target.hostname, Number(target.port || 5672));
-      await this.brokerProxy.start();
-      const proxied = new URL(AMQP_URL);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(this.brokerProxy.port);
-      overrides.orders = { AMQP_URL: proxied.toString(), ...(overrides.orders ?? {}) };
-    }
     this.settings = {
       ports,
       metricsPorts,
       databaseUrls,
       amqpUrl: AMQP_URL,
       amqpPrefix: this.prefix,
-      redisUrl: REDIS_URL,
+      redisUrl: this.options.redisUrl ?? REDIS_URL,
       rateLimitKeyPrefix: `${this.prefix}rl:`,
       jwtSecret: randomBytes(24).toString('hex'),
       internalToken: randomBytes(24).toString('hex'),
@@ -183,9 +141,17 @@ export class TestStack {
         OUTBOX_POLL_MS: '200',
         RATE_LIMIT_MAX: '100000',
         SHUTDOWN_TIMEOUT_MS: '5000',
+        ...(this.options.env ?? {}),
       },
       overrides,
     };
+    for (const name of this.options.links ?? []) {
+      const { service, variable } = LINKS[name];
+      const direct = serviceEnvironment(service, this.settings)[variable]!;
+      const { proxy, url } = await proxyLink(direct);
+      this.links.set(name, proxy);
+      overrides[service] = { ...(overrides[service] ?? {}), [variable]: url };
+    }
     for (const s of SERVICES) this.launch(s);
     await Promise.all(SERVICES.map((s) => this.ready(s)));
   }
@@ -197,6 +163,7 @@ export class TestStack {
       service,
       { ...serviceEnvironment(service, this.settings), ...env },
       {
+        dist: TEST_DIST,
         onLine: (line) => {
           lines.push(line);
           if (lines.length > 2000) lines.shift();
@@ -204,7 +171,15 @@ export class TestStack {
       },
     );
     this.processes.set(service, proc);
+    this.watch(service, proc);
     return proc;
+  }
+
+  private watch(service: string, proc: ServiceProcess): void {
+    void proc.exited.then((code) => {
+      if (!this.expectedExits.has(proc))
+        this.crashes.push({ service, code, output: this.tail(service as ServiceName, 20) });
+    });
   }
 
   /** Waits for /readyz; on failure the error carries the service's last output lines. */
@@ -223,12 +198,16 @@ export class TestStack {
     await this.ready(service);
   }
 
-  async stopService(service: ServiceName): Promise<void> {
-    await this.processes.get(service)?.stop();
+  async stopService(service: ServiceName): Promise<number | null | undefined> {
+    const proc = this.processes.get(service);
+    if (proc) this.expectedExits.add(proc);
+    return proc?.stop();
   }
 
   async killService(service: ServiceName): Promise<void> {
-    await this.processes.get(service)?.kill();
+    const proc = this.processes.get(service);
+    if (proc) this.expectedExits.add(proc);
+    await proc?.kill();
   }
 
   /** An additional process with this stack's environment plus overrides (e.g. a second gateway). */
@@ -237,13 +216,18 @@ export class TestStack {
     env: Record<string, string>,
   ): Promise<{ url: string; process: ServiceProcess }> {
     const port = await freePort();
-    const proc = launchService(service, {
-      ...serviceEnvironment(service, this.settings),
-      PORT: String(port),
-      OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
-      ...env,
-    });
+    const proc = launchService(
+      service,
+      {
+        ...serviceEnvironment(service, this.settings),
+        PORT: String(port),
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+        ...env,
+      },
+      { dist: TEST_DIST },
+    );
     this.extra.push(proc);
+    this.watch(`${service} (extra)`, proc);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, proc);
     return { url: `http://127.0.0.1:${port}`, process: proc };
   }
@@ -252,39 +236,18 @@ export class TestStack {
   db(service: Exclude<ServiceName, 'gateway'>): pg.Pool {
     let pool = this.pools.get(service);
     if (!pool) {
-      const u = new URL(PG_ADMIN_URL);
+      const u = new URL(this.pgAdminUrl);
       u.pathname = `/${this.prefix}${service}`;
       pool = new pg.Pool({ connectionString: u.toString(), max: 2 });
+      // a test may restart the database under this pool: a lost idle connection is not a failure
+      pool.on('error', () => undefined);
       this.pools.set(service, pool);
     }
     return pool;
   }
 
-  async api<T = any>(
-    method: string,
-    path: string,
-    options: {
-      token?: string;
-      body?: unknown;
-      raw?: string;
-      headers?: Record<string, string>;
-      base?: string;
-    } = {},
-  ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined = options.raw;
-    if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${options.base ?? this.gateway}${path}`, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // leave as text
-    }
-    return { status: res.status, body: parsed as T, headers: res.headers };
+  api<T = any>(method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
+    return call<T>(options.base ?? this.gateway, method, path, options);
   }
 
   async register(name = 'Test User'): Promise<TestUser> {
@@ -302,25 +265,12 @@ export class TestStack {
     return { id: login.body.user.id as string, email, token: login.body.token as string };
   }
 
-  async waitFor<T>(
+  waitFor<T>(
     what: string,
     probe: () => Promise<T | undefined | false>,
     timeoutMs = 20_000,
   ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const v = await probe();
-        if (v !== undefined && v !== false) return v;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    throw new Error(
-      `timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-    );
+    return waitFor(what, probe, timeoutMs);
   }
 
   async waitForOrderStatus(
@@ -369,14 +319,22 @@ export class TestStack {
     return (this.logs.get(service) ?? []).slice(-n).join('\n');
   }
 
+  /** Stops an extra process (launchExtra) on purpose. */
+  async stopExtra(proc: ServiceProcess): Promise<number | null> {
+    this.expectedExits.add(proc);
+    return proc.stop();
+  }
+
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.processes.values(), ...this.extra].map((p) => p.stop(5000)));
+    const all = [...this.processes.values(), ...this.extra];
+    for (const p of all) this.expectedExits.add(p);
+    await Promise.allSettled(all.map((p) => p.stop(5000)));
     await Promise.allSettled([...this.pools.values()].map((p) => p.end()));
-    await this.brokerProxy?.stop();
+    for (const proxy of this.links.values()) await proxy.stop();
     await this.receiver.stop();
     await dropTopology(AMQP_URL, this.prefix).catch(() => undefined);
-    await dropDatabases({ adminUrl: PG_ADMIN_URL, prefix: this.prefix }).catch(() => undefined);
-    const redis = new Redis(REDIS_URL, { lazyConnect: true });
+    await dropDatabases({ adminUrl: this.pgAdminUrl, prefix: this.prefix }).catch(() => undefined);
+    const redis = new Redis(this.settings?.redisUrl ?? REDIS_URL, { lazyConnect: true });
     try {
       await redis.connect();
       const keys = await redis.keys(`${this.prefix}*`);

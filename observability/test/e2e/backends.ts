@@ -1,14 +1,22 @@
 // Small clients for the native backends and the gateway, as the end-to-end tests use them.
+import { readFileSync } from 'node:fs';
 import { BACKENDS } from '../../native/backends.mjs';
-import { GATEWAY_URL, SERVICES } from '../../native/services.mjs';
+import { GATEWAY_URL } from '../../native/services.mjs';
 
 export const PROMETHEUS = BACKENDS.prometheus.url;
 export const JAEGER = BACKENDS.jaeger.url;
 export const VICTORIA_LOGS = BACKENDS.victoriaLogs.url;
 export const GATEWAY = GATEWAY_URL;
-export const PAYMENTS = `http://127.0.0.1:${SERVICES.payments.http}`;
-/** What demo-services/scripts/demo.mjs gives payments unless ADMIN_TOKEN is set. */
-export const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'demo-admin-token';
+/** The admin token demo-services/scripts/demo.mjs generates at first start, unless ADMIN_TOKEN is set. */
+export function adminToken(): string {
+  return (
+    process.env.ADMIN_TOKEN ??
+    readFileSync(
+      new URL('../../../demo-services/.cache/secrets/admin-token', import.meta.url),
+      'utf8',
+    ).trim()
+  );
+}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -131,7 +139,7 @@ async function json<T>(res: Response, what: string): Promise<T> {
 export async function newSession(): Promise<Session> {
   const email = `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const password = 'correct-horse-battery';
-  const user = await json<{ id: string }>(
+  await json<unknown>(
     await fetch(`${GATEWAY}/api/v1/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -139,7 +147,7 @@ export async function newSession(): Promise<Session> {
     }),
     'register',
   );
-  const { token } = await json<{ token: string }>(
+  const { token, user } = await json<{ token: string; user: { id: string } }>(
     await fetch(`${GATEWAY}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -181,9 +189,9 @@ export async function placeOrder(
 }
 
 export async function setPaymentsFaults(faults: { errorRate?: number; latencyMs?: number }) {
-  const res = await fetch(`${PAYMENTS}/admin/faults`, {
+  const res = await fetch(`${GATEWAY}/admin/payments/faults`, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' },
     body: JSON.stringify(faults),
   });
   return json<{ errorRate: number; latencyMs: number }>(res, 'PUT /admin/faults');

@@ -89,6 +89,8 @@ export const distDirectory = (): string =>
   fileURLToPath(new URL('../../../dist/', import.meta.url));
 
 export interface LaunchOptions {
+  /** The services' build to run (default: this package's dist/). */
+  dist?: string;
   /** Receives every output line (stdout and stderr). */
   onLine?: (line: string) => void;
   cwd?: string;
@@ -158,7 +160,11 @@ export function launchService(
   env: Record<string, string>,
   options: LaunchOptions = {},
 ): ServiceProcess {
-  return new ServiceProcess(service, join(distDirectory(), service, 'main.js'), env, options);
+  const dist = options.dist ?? distDirectory();
+  return new ServiceProcess(service, join(dist, service, 'main.js'), env, {
+    cwd: join(distDirectory(), '..'),
+    ...options,
+  });
 }
 
 /** Polls a URL until it answers 200 (or the process exits, or the deadline passes). */

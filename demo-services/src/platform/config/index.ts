@@ -54,7 +54,7 @@ export const upstreamConfig = {
   BREAKER_THRESHOLD: positiveInt(5),
   // The longest an open breaker waits before a probe; the first waits are shorter (backoff), so a
   // dependency that restarts in seconds is used again within seconds.
-  BREAKER_HALF_OPEN_MS: millis(5000),
+  BREAKER_HALF_OPEN_MS: millis(2000),
   BULKHEAD_LIMIT: positiveInt(20),
   BULKHEAD_QUEUE: z.coerce.number().int().min(0).default(40),
 };
@@ -85,6 +85,8 @@ export const consumerConfig = {
   CONSUMER_MAX_ATTEMPTS: positiveInt(10),
   CONSUMER_RETRY_BASE_MS: positiveInt(1000),
   CONSUMER_RETRY_MAX_MS: positiveInt(60_000),
+  // How often the dead-letter queue's depth is read for the messaging_dead_letter_messages gauge.
+  DEAD_LETTER_CHECK_MS: positiveInt(15_000),
 };
 
 export const retrySettings = (c: {

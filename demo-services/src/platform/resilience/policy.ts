@@ -151,7 +151,7 @@ export function createPolicies(dependency: string, s: PolicySettings): Dependenc
     // Short first waits, growing to the configured one while the dependency stays down: a restart
     // of a few seconds costs a few seconds, not several full half-open periods.
     halfOpenAfter: new ExponentialBackoff({
-      initialDelay: Math.min(500, s.halfOpenAfterMs),
+      initialDelay: Math.min(250, s.halfOpenAfterMs),
       maxDelay: s.halfOpenAfterMs,
     }),
     breaker: new ConsecutiveBreaker(s.breakerThreshold),

@@ -45,9 +45,9 @@ const files: SecretFile[] = [
   })),
 ];
 
-// Readable by every uid: the postgres and rabbitmq entrypoints read them as root without
-// CAP_DAC_OVERRIDE, the services as `node`. The volume is mounted only where they are needed.
-const { created } = ensureSecretFiles(config.SECRETS_DIR, files, 0o444);
+// Readable by every uid: postgres and rabbitmq read them as their own users (999), the services as
+// `node` (1000), who owns them. The volume is mounted only where one of its files is read.
+const { created } = ensureSecretFiles(config.SECRETS_DIR, files, 0o444, 0o755);
 process.stdout.write(
   created.length > 0
     ? `created ${created.join(', ')} in ${config.SECRETS_DIR}\n`

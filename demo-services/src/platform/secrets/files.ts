@@ -23,8 +23,13 @@ export interface EnsureResult {
  * Creates the missing files of `files` in `dir` (in order, so a derived file sees the secret it
  * derives from) and reads the others. `wx` makes a concurrent second generator lose cleanly.
  */
-export function ensureSecretFiles(dir: string, files: SecretFile[], mode: number): EnsureResult {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+export function ensureSecretFiles(
+  dir: string,
+  files: SecretFile[],
+  mode: number,
+  dirMode = 0o700,
+): EnsureResult {
+  mkdirSync(dir, { recursive: true, mode: dirMode });
   const values: Record<string, string> = {};
   const created: string[] = [];
   for (const file of files) {
