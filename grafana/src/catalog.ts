@@ -40,6 +40,7 @@ export const metrics = {
   saga_compensations_total: { type: 'counter', source: 'demo', only: ['orders'] },
   outbox_pending_events: { type: 'gauge', source: 'demo', only: ['orders'] },
   messages_consumed_total: { type: 'counter', source: 'demo' },
+  messaging_dead_letter_messages: { type: 'gauge', source: 'demo', only: ['orders', 'shipping'] },
   payments_fault_error_rate: { type: 'gauge', source: 'demo', only: ['payments'] },
   payments_fault_latency_seconds: { type: 'gauge', source: 'demo', only: ['payments'] },
 } as const satisfies Record<string, MetricInfo>;

@@ -1,5 +1,6 @@
 // A minimal OTLP/HTTP receiver for tests (services export with OTEL_EXPORTER_OTLP_PROTOCOL=http/json):
-// it records which service reported which trace ids, and accepts logs and metrics without keeping them.
+// it records which service reported which trace ids, accepts logs and metrics without keeping them,
+// and counts the payloads (traces or logs) that contain a watched string (a secret must not leak).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -32,6 +33,7 @@ const toHex = (id: string) =>
 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
+  private readonly watched = new Map<string, number>();
   private server: Server | undefined;
   url = '';
 
@@ -40,6 +42,11 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.watched.size > 0) {
+          const text = Buffer.concat(chunks).toString('utf8');
+          for (const [needle, n] of this.watched)
+            if (text.includes(needle)) this.watched.set(needle, n + 1);
+        }
         if (
           req.url?.endsWith('/v1/traces') &&
           (req.headers['content-type'] ?? '').includes('json')
@@ -74,6 +81,15 @@ export class OtlpReceiver {
             events: (s.events ?? []).map((e) => e.name),
           });
     }
+  }
+
+  /** From now on, count the exported payloads that contain `needle`. */
+  watch(needle: string): void {
+    this.watched.set(needle, 0);
+  }
+
+  sightings(needle: string): number {
+    return this.watched.get(needle) ?? 0;
   }
 
   servicesInTrace(traceId: string): Set<string> {

@@ -152,11 +152,27 @@ export function resilience(): DashboardBuilder {
   );
   d.withPanel(
     timeseries({
+      title: 'Dead-letter queue',
+      description:
+        'Messages that failed every retry and wait in the dead-letter queue. Anything above 0 is an event some service never acted on: fix the cause, then re-drive them (`node demo-services/dist/main.js redrive`).',
+      unit: 'short',
+      width: 12,
+      min: 0,
+      targets: [
+        {
+          expr: gauge('max', series('messaging_dead_letter_messages'), ['queue']),
+          legend: '{{queue}}',
+        },
+      ],
+    }),
+  );
+  d.withPanel(
+    timeseries({
       title: 'Messages consumed by outcome',
       description:
-        'Messages consumed per second, by service, queue and outcome: processed, duplicate (skipped by the idempotent consumer) or dead_lettered.',
+        'Messages consumed per second, by service, queue and outcome: processed, duplicate (skipped by the idempotent consumer), retried (parked in the retry queue with a growing delay) or dead_lettered.',
       unit: 'ops',
-      width: 12,
+      width: 24,
       min: 0,
       targets: [
         {

@@ -161,8 +161,9 @@ export function launchService(
   options: LaunchOptions = {},
 ): ServiceProcess {
   const dist = options.dist ?? distDirectory();
+  // from the build's package directory, so `--import @o11y/sdk/register` finds that build's SDK
   return new ServiceProcess(service, join(dist, service, 'main.js'), env, {
-    cwd: join(distDirectory(), '..'),
+    cwd: join(dist, '..'),
     ...options,
   });
 }

@@ -1,5 +1,6 @@
 // JSON over HTTP to another service, always through that dependency's policies, only ever to that
 // dependency's own origin.
+import { BrokenCircuitError } from 'cockatiel';
 import {
   certainlyNotSent,
   createPolicies,
@@ -101,6 +102,9 @@ export class ServiceClient {
       headers['content-type'] = 'application/json';
     }
     let mayHaveArrived = false;
+    // What the dependency last did wrong in this call: when a retry then meets the breaker this
+    // very call opened, the call failed because of that, not because of the breaker.
+    let cause: Error | undefined;
     try {
       return await policy.execute(async ({ signal }: { signal: AbortSignal }) => {
         try {
@@ -109,7 +113,12 @@ export class ServiceClient {
           const parsed = parseBody(text, res.headers);
           if (UNAVAILABLE.has(res.status)) {
             mayHaveArrived = true;
-            throw new UpstreamStatusError(this.dependency, res.status, parsed, res.headers);
+            throw (cause = new UpstreamStatusError(
+              this.dependency,
+              res.status,
+              parsed,
+              res.headers,
+            ));
           }
           return { status: res.status, body: parsed as T, headers: res.headers };
         } catch (err) {
@@ -120,13 +129,14 @@ export class ServiceClient {
           // Not a network failure (a request fetch refuses to build): the caller's problem.
           if (!failure) throw err;
           if (!certainlyNotSent(failure)) mayHaveArrived = true;
-          throw failure;
+          throw (cause = failure);
         }
         // A signal per call: without one cockatiel hangs every call's listener on one shared signal.
       }, new AbortController().signal);
     } catch (err) {
       if (!isTransient(err) && !certainlyNotSent(err)) throw err;
-      throw new UpstreamFailure(this.dependency, failureReason(err), mayHaveArrived, err);
+      const why = err instanceof BrokenCircuitError && cause ? cause : err;
+      throw new UpstreamFailure(this.dependency, failureReason(why), mayHaveArrived, why);
     }
   }
 }
