@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     name: 'demo-services',
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', '**/node_modules/**'],
+    // the fault suite has its own config and command (npm run test:faults)
+    exclude: ['test/e2e/**', 'test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/support/build.ts'],
     fileParallelism: false,
     // root hooks (the stack) before suite hooks, teardown in reverse

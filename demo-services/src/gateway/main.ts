@@ -90,7 +90,7 @@ await redis
 lifecycle.onShutdown('redis', () => redis.quit().catch(() => redis.disconnect()));
 
 const tokens = createTokenService(config);
-const { app, route, finish, openapiDocument, idle } = createHttpApp({
+const { app, listener, route, finish, openapiDocument, idle } = createHttpApp({
   trustProxy: false,
   service: 'gateway',
   description: 'Public entry point. The APIs of the services behind it are listed in the docs.',
@@ -215,6 +215,6 @@ app.get('/api/v1/payments', auth, to(payments));
 app.get('/api/v1/shipments', auth, to(shipping));
 
 finish();
-const server = createServer(app);
+const server = createServer(listener);
 const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'gateway listening');

@@ -77,7 +77,7 @@ const db = createPool(config.DATABASE_URL, {
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
-const { app, route, finish, idle } = createHttpApp({
+const { listener, route, finish, idle } = createHttpApp({
   service: 'inventory',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -264,6 +264,6 @@ if (config.INVENTORY_RESTOCK_INTERVAL_MS > 0) {
 }
 
 finish();
-const server = createServer(app);
+const server = createServer(listener);
 const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'inventory listening');

@@ -118,7 +118,7 @@ const saga = new SagaOrchestrator(db, inventory, payments, relay, {
 saga.startRecovery();
 lifecycle.onShutdown('saga orchestrator', () => saga.stop());
 
-const { app, route, finish, idle } = createHttpApp({
+const { listener, route, finish, idle } = createHttpApp({
   service: 'orders',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -316,6 +316,6 @@ route(
 );
 
 finish();
-const server = createServer(app);
+const server = createServer(listener);
 const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'orders listening');

@@ -62,7 +62,7 @@ const db = createPool(config.DATABASE_URL, {
 lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
-const { app, route, finish, idle } = createHttpApp({
+const { listener, route, finish, idle } = createHttpApp({
   service: 'payments',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -237,6 +237,6 @@ route(
 );
 
 finish();
-const server = createServer(app);
+const server = createServer(listener);
 const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening, faults: faults.get() }, 'payments listening');

@@ -135,7 +135,7 @@ await cancelled.start();
 await broker.start();
 deadLetters.start();
 
-const { app, route, finish, idle } = createHttpApp({
+const { listener, route, finish, idle } = createHttpApp({
   service: 'shipping',
   bodyLimit: config.BODY_LIMIT,
   tokens: createTokenService(config),
@@ -165,6 +165,6 @@ route(
 );
 
 finish();
-const server = createServer(app);
+const server = createServer(listener);
 const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'shipping listening');

@@ -53,7 +53,7 @@ lifecycle.onShutdown('database pool', () => db.end());
 await migrate(db, fileURLToPath(new URL('./migrations', import.meta.url)));
 
 const tokens = createTokenService(config, config.JWT_TTL_SECONDS);
-const { app, route, finish, idle } = createHttpApp({
+const { listener, route, finish, idle } = createHttpApp({
   service: 'users',
   bodyLimit: config.BODY_LIMIT,
   tokens,
@@ -140,6 +140,6 @@ route(
 );
 
 finish();
-const server = createServer(app);
+const server = createServer(listener);
 const listening = await lifecycle.listen(server, config.PORT, config.HOST, idle);
 log.info({ port: listening }, 'users listening');

@@ -9,7 +9,7 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
 import { HttpError, unauthorized, validationError } from './errors.js';
-import { requireOriginForm } from './request-target.js';
+import { originFormListener } from './request-target.js';
 import { requireInternalToken } from './internal-auth.js';
 import { isInvalidInput, isUnavailable } from '../db/pool.js';
 import { log, trace } from '../telemetry/index.js';
@@ -110,7 +110,6 @@ export function createHttpApp(options: HttpAppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? 'loopback, uniquelocal');
-  app.use(requireOriginForm);
   // Every /internal path, routed or not, answers 401 without the credential: not even a 404 leaks.
   app.use('/internal', requireInternalToken(options.internalToken));
   const registry = new OpenAPIRegistry();
@@ -280,7 +279,10 @@ export function createHttpApp(options: HttpAppOptions) {
     });
   }
 
-  return { app, registry, route, finish, openapiDocument, idle };
+  /** What the HTTP server runs: the app behind the request-target check. */
+  const listener = originFormListener(app);
+
+  return { app, listener, registry, route, finish, openapiDocument, idle };
 }
 
 function toHttpError(err: unknown): HttpError | undefined {

@@ -4,8 +4,8 @@
 // for a destination. Paths that mean different things to different parsers (backslashes, encoded
 // slashes or dots, dot segments, NUL) are refused: a gateway that forwards them lets a client
 // walk out of the route it was matched on.
-import type { NextFunction, Request, Response } from 'express';
-import { HttpError } from './errors.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { trace } from '../telemetry/index.js';
 
 // eslint-disable-next-line no-control-regex -- control characters are what this refuses
 const AMBIGUOUS = /\\|%5c|%2f|%2e|%00|[\u0000-\u001f\u007f]/i;
@@ -39,16 +39,26 @@ export function originForm(target: string): { path: string } | { refused: string
   return { path };
 }
 
-/** Rewrites an absolute-form target to origin-form, and refuses ambiguous paths with a 400. */
-export function requireOriginForm(req: Request, _res: Response, next: NextFunction): void {
-  const result = originForm(req.url);
-  if ('refused' in result) {
-    next(new HttpError(400, 'invalid_path', result.refused));
-    return;
-  }
-  if (result.path !== req.url) {
+/**
+ * The server's request listener: the request target is made origin-form (or refused with a JSON
+ * 400) before express sees it. It has to be here, not in a middleware: express's router reads the
+ * target once when it starts routing, and would keep routing on the absolute URL.
+ */
+export function originFormListener(app: (req: IncomingMessage, res: ServerResponse) => void) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const result = originForm(req.url ?? '/');
+    if ('refused' in result) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(
+        JSON.stringify({
+          error: 'invalid_path',
+          message: result.refused,
+          traceId: trace.getActiveSpan()?.spanContext().traceId,
+        }),
+      );
+      return;
+    }
     req.url = result.path;
-    req.originalUrl = result.path;
-  }
-  next();
+    app(req, res);
+  };
 }
