@@ -64,6 +64,8 @@ export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly logs: ReceivedLog[] = [];
   readonly contentTypes = new Set<string>();
+  /** Every request body as it arrived, to search for what must never be exported. */
+  readonly bodies: Buffer[] = [];
   requests = 0;
   private server: Server | undefined;
 
@@ -74,6 +76,7 @@ export class OtlpReceiver {
       req.on('end', () => {
         this.requests++;
         const body = Buffer.concat(chunks);
+        this.bodies.push(body);
         const type = String(req.headers['content-type'] ?? '');
         this.contentTypes.add(type);
         try {
