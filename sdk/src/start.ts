@@ -6,15 +6,21 @@ import { resourceAttributes } from './config/resource';
 import { warn } from './config/warn';
 import { registerEsmHook } from './esm-hook';
 import { logger, stdoutDrained } from './logging/logger';
-import { flushLogShipping, logShippingReady, startLogShipping } from './logging/shipping';
+import {
+  flushLogShipping,
+  logShippingReady,
+  startLogShipping,
+  stopLogShipping,
+} from './logging/shipping';
 import { initRegistry } from './metrics/registry';
 import { metricsServer, startMetricsServer } from './metrics/server';
+import { cancelExports } from './otlp/export-transport';
 import { withDeadline } from './shutdown/deadline';
 import { installExitFlush, installSignalHandlers } from './shutdown/signals';
 import { selectInstrumentations } from './tracing/instrumentations';
 import { startTracing } from './tracing/provider';
 
-/** How long a re-raised signal waits for stdout lines still being written. */
+/** How long a re-raised signal waits for stdout lines still being written (within the deadline). */
 const STDOUT_DRAIN_MS = 100;
 
 interface SdkState {
@@ -85,35 +91,54 @@ function startOnce(options: StartOptions): void {
     state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
   startLogShipping(config, attributes);
 
-  // Lines logged while the flush ran are written before the signal is re-raised.
+  // Lines logged while the flush ran are written before the signal is re-raised, if the
+  // deadline leaves time for it.
   if (config.handleSignals)
-    installSignalHandlers(() => shutdown().then(() => stdoutDrained(STDOUT_DRAIN_MS)));
+    installSignalHandlers((receivedAt) =>
+      shutdown().then(() =>
+        stdoutDrained(
+          Math.min(STDOUT_DRAIN_MS, receivedAt + config.shutdownTimeoutMs - performance.now()),
+        ),
+      ),
+    );
   // A flush, not a shutdown: an app that schedules more work from 'beforeExit' keeps its telemetry.
-  installExitFlush(() => flush());
+  // What the deadline left in flight is given up: the process has nothing else to do.
+  installExitFlush(() => flush().then(() => cancelExports()));
 }
 
-/** Exports what is buffered (spans, log records) within the deadline; the SDK keeps running. */
+/**
+ * Exports what is buffered (spans, log records) within the deadline; the SDK keeps running.
+ * Exports never keep a finished process alive, so after the deadline nothing of the flush does.
+ */
 export function flush(): Promise<void> {
+  if (state.stopping !== undefined) return state.stopping;
   const deadline = state.config?.shutdownTimeoutMs ?? 2000;
   return withDeadline(
-    Promise.allSettled([state.provider?.forceFlush(), flushLogShipping(deadline)]),
+    Promise.allSettled([
+      // The provider's own flush timeout is a referenced 30 s timer.
+      state.provider?.forceFlush({ timeoutMillis: deadline }),
+      flushLogShipping(deadline),
+    ]),
     deadline,
   );
 }
 
 /**
  * Flushes spans and log records and stops the SDK, within the configured deadline (default 2 s).
+ * At the deadline whatever is still in flight is given up (requests to the collector, the log
+ * worker), so that nothing of the SDK holds the process after the returned promise resolves.
  * Safe to call more than once; never rejects.
  */
 export function shutdown(): Promise<void> {
   if (state.stopping !== undefined) return state.stopping;
   const deadline = state.config?.shutdownTimeoutMs ?? 2000;
-  const work = Promise.allSettled([state.provider?.shutdown(), flushLogShipping(deadline)]).then(
-    () => {
-      metricsServer?.close();
-    },
-  );
-  state.stopping = withDeadline(work, deadline);
+  const work = Promise.allSettled([state.provider?.shutdown(), flushLogShipping(deadline)]);
+  state.stopping = withDeadline(work, deadline).then(() => {
+    cancelExports(true);
+    stopLogShipping();
+    // Also closes idle keep-alive connections (scrapers'), which would hold the process.
+    metricsServer?.close();
+  });
   return state.stopping;
 }
 

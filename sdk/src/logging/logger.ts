@@ -94,7 +94,7 @@ export function stdoutDrained(ms: number): Promise<void> {
   const stdout = shared.stdout;
   // sonic-boom keeps the length of what it has not written yet in `_len` (no public accessor);
   // nothing pending, no 'drain' to wait for. Without the field, wait as if something were.
-  if (stdout === undefined || (stdout as unknown as { _len?: number })._len === 0)
+  if (ms <= 0 || stdout === undefined || (stdout as unknown as { _len?: number })._len === 0)
     return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = (): void => {

@@ -1,5 +1,6 @@
+import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { Config } from '../config/options';
 import { warnOnce } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
@@ -7,10 +8,18 @@ import { reportExportFailure } from '../tracing/exporter';
 import { destinations, logger } from './logger';
 import type { WorkerOptions } from './otlp-worker';
 
-type Transport = ReturnType<typeof pino.transport> & { flush: (cb: (err?: Error) => void) => void };
+/** The parts of thread-stream's ThreadStream (pino's transport stream) used here. */
+interface Transport extends EventEmitter {
+  write(data: string): boolean;
+  flush(cb: (err?: Error) => void): void;
+  unref(): void;
+  worker: { unref(): void; terminate(): Promise<number> };
+}
 let transport: Transport | undefined;
 let transportReady: Promise<void> = Promise.resolve();
 let installed = false;
+/** Set by shutdown: lines go to stdout only from then on. */
+let stopped = false;
 
 /** NODE_OPTIONS for the worker without our own preload, so the worker does not start an SDK itself. */
 function workerNodeOptions(value: string | undefined): string {
@@ -44,10 +53,10 @@ export function startLogShipping(
     level: 'trace',
     stream: {
       write(line: string) {
+        if (stopped) return;
         if (transport === undefined && !failed) {
           transport = createTransport(config, options);
           failed = transport === undefined;
-          if (transport !== undefined) process.once('exit', handOver);
         }
         if (transport !== undefined) batch(line);
       },
@@ -81,38 +90,56 @@ function handOver(): void {
 
 const WORKER_YOUNG_GENERATION_MB = 4;
 
+/**
+ * The worker's stream, built as pino.transport() builds it but without the 'exit' hook that
+ * pino.transport() registers until the worker is up: that hook ends the stream synchronously,
+ * blocking the exit until the worker has exported (up to 10 s with a collector that never
+ * answers). The SDK flushes asynchronously, within the shutdown deadline, instead.
+ */
 function createTransport(config: Config, options: WorkerOptions): Transport | undefined {
   try {
-    const t = pino.transport({
-      target: join(__dirname, 'otlp-worker.js'),
-      options,
-      worker: {
+    // thread-stream as pino resolves it: the version pino's transports are built with.
+    const ThreadStream = createRequire(require.resolve('pino'))('thread-stream') as new (
+      options: object,
+    ) => Transport;
+    const t = new ThreadStream({
+      filename: join(__dirname, 'otlp-worker.js'),
+      // What pino.transport() adds: the worker then waits for the config sent below.
+      workerData: { ...options, pinoWillSendConfig: true },
+      sync: false,
+      workerOpts: {
+        name: 'o11y-log-shipping',
         execArgv: [],
         env: { ...process.env, NODE_OPTIONS: workerNodeOptions(process.env.NODE_OPTIONS) },
-        // pino's exit hook ends the stream synchronously, which blocks until the worker has
-        // exported: seconds with a dead collector. The SDK flushes asynchronously instead.
-        autoEnd: false,
         // Records die young here (a line is parsed, mapped, batched, serialised), so a small
         // young generation costs a few more cheap scavenges and keeps tens of MB of RSS off the
         // app under load; the old generation is left at Node's default so nothing can run out.
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       },
-    }) as Transport;
+    });
     // pino only sends its config to a transport passed to pino() directly; this one sits in a
     // multistream, and the worker waits for the config before it processes a single line.
     t.emit('message', {
       code: 'PINO_CONFIG',
       config: { levels: logger.levels, messageKey: 'msg', errorKey: 'err' },
     });
-    t.on('error', (err: Error) =>
-      warnOnce('logs-transport', `log shipping stopped (${err.message}); lines still go to stdout`),
-    );
+    t.on('error', (err: Error) => {
+      if (!stopped)
+        warnOnce(
+          'logs-transport',
+          `log shipping stopped (${err.message}); lines still go to stdout`,
+        );
+    });
     t.on('o11y:export-failure', (message: string) =>
       reportExportFailure('logs', config.logsEndpoint, message),
     );
     t.on('o11y:dropped', (count: number) => selfMetrics.logRecordsDropped.inc(count));
     transportReady = new Promise<void>((r) => {
-      t.once('ready', () => r());
+      t.once('ready', () => {
+        // As pino does: once up, the worker never keeps a finished process alive.
+        t.unref();
+        r();
+      });
       t.once('error', () => r());
     });
     return t;
@@ -132,14 +159,19 @@ export function logShippingReady(): Promise<void> {
 
 /**
  * Asks the worker to export everything it holds; resolves when it has, or at the deadline.
- * Never blocks the event loop (thread-stream's end() would, until the worker finishes).
+ * Never blocks the event loop (thread-stream's end() would, until the worker finishes). A flush
+ * still pending at the deadline no longer keeps the process alive.
  */
 export function flushLogShipping(deadlineMs: number): Promise<void> {
   const t = transport;
   if (t === undefined) return Promise.resolve();
   handOver();
   return new Promise<void>((resolveFlush) => {
-    const timer = setTimeout(resolveFlush, deadlineMs);
+    const timer = setTimeout(() => {
+      // thread-stream references the worker while a flush is pending.
+      t.worker.unref();
+      resolveFlush();
+    }, deadlineMs);
     try {
       t.flush(() => {
         clearTimeout(timer);
@@ -150,4 +182,19 @@ export function flushLogShipping(deadlineMs: number): Promise<void> {
       resolveFlush();
     }
   });
+}
+
+/**
+ * Stops shipping (shutdown): later lines go to stdout only, and the worker is terminated with
+ * whatever it could not export by the deadline, so that nothing of it outlives the shutdown.
+ */
+export function stopLogShipping(): void {
+  stopped = true;
+  const t = transport;
+  transport = undefined;
+  pending = '';
+  if (timer !== undefined) clearTimeout(timer);
+  timer = undefined;
+  if (t === undefined) return;
+  t.worker.terminate().catch(() => undefined);
 }

@@ -1,15 +1,21 @@
 import { createRequire } from 'node:module';
+import { HttpExportTransport, type HttpExportSettings } from './export-transport';
 
 /** What the OTLP/HTTP exporters build themselves from (the same calls, minus the root indexes). */
 interface ExporterBase {
   OTLPExporterBase: new (delegate: unknown) => object;
-}
-interface NodeHttp {
-  createOtlpHttpExportDelegate: (
+  createOtlpNetworkExportDelegate: (
     options: unknown,
     serializer: unknown,
+    metrics: unknown,
+    transport: HttpExportTransport,
+  ) => unknown;
+}
+interface NodeHttp {
+  createOtlpHttpExporterMetrics: (
     componentType: string,
     metricsHelper: unknown,
+    url: string,
     meterProvider: undefined,
   ) => unknown;
   convertLegacyHttpOptions: (
@@ -17,7 +23,7 @@ interface NodeHttp {
     signal: string,
     path: string,
     headers: Record<string, string>,
-  ) => unknown;
+  ) => HttpExportSettings;
 }
 
 export type OtlpSignal = 'traces' | 'logs';
@@ -53,6 +59,8 @@ const SIGNALS = {
  * signal's serializer and all of `@opentelemetry/sdk-metrics`: about twice the module-loading
  * time (on the app's event loop for traces) and memory that the process keeps. Modules are
  * resolved next to the exporter package so that they are the versions it was released with.
+ * The HTTP transport is the SDK's own (./export-transport): same retries, timeouts and settings,
+ * but it never keeps a finished process alive and a shutdown cancels what is in flight.
  * Throws if a release is laid out differently; callers then use the package's own class.
  * `preEncoded`: export() takes an already encoded request body instead of records.
  */
@@ -65,7 +73,9 @@ export function createOtlpHttpExporter<T>(
   const s = SIGNALS[signal];
   const json = protocol === 'http/json';
   const req = createRequire(require.resolve(s.packages[json ? 0 : 1]));
-  const { OTLPExporterBase } = req('@opentelemetry/otlp-exporter-base') as ExporterBase;
+  const { OTLPExporterBase, createOtlpNetworkExportDelegate } = req(
+    '@opentelemetry/otlp-exporter-base',
+  ) as ExporterBase;
   const http = req('@opentelemetry/otlp-exporter-base/node-http') as NodeHttp;
   let serializer: unknown;
   let helper: unknown;
@@ -87,7 +97,13 @@ export function createOtlpHttpExporter<T>(
   const options = http.convertLegacyHttpOptions({ url }, s.env, s.path, {
     'Content-Type': json ? 'application/json' : 'application/x-protobuf',
   });
+  const metrics = http.createOtlpHttpExporterMetrics(
+    s.componentType,
+    helper,
+    options.url,
+    undefined,
+  );
   return new OTLPExporterBase(
-    http.createOtlpHttpExportDelegate(options, serializer, s.componentType, helper, undefined),
+    createOtlpNetworkExportDelegate(options, serializer, metrics, new HttpExportTransport(options)),
   ) as T;
 }

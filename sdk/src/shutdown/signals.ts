@@ -1,18 +1,20 @@
 /**
  * Flushes on SIGTERM/SIGINT, then lets the signal do what it would have done without the SDK:
  * if the app has its own handler the process is left to it; otherwise the signal is re-raised
- * with the default action restored, so the exit status is the usual one.
+ * with the default action restored, so the exit status is the usual one. `flush` is given the
+ * time the signal arrived (performance.now()) and must settle within the shutdown deadline.
  */
-export function installSignalHandlers(flush: () => Promise<void>): void {
+export function installSignalHandlers(flush: (receivedAt: number) => Promise<void>): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     let handling = false;
     const onSignal = (): void => {
       if (handling) return;
       handling = true;
+      const receivedAt = performance.now();
       // Counted now, not after the flush: an app's `process.once` handler is gone by then, yet
       // its graceful shutdown is under way and must not be cut short.
       const appHandlers = process.listenerCount(signal) - 1;
-      flush()
+      flush(receivedAt)
         .catch(() => undefined)
         .finally(() => {
           process.removeListener(signal, onSignal);
