@@ -1,6 +1,6 @@
 // Graceful shutdown: stop accepting connections, let in-flight requests and background work finish,
 // close pools, flush telemetry, exit. A deadline guarantees the process never hangs on the way out.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { flushTelemetry, log } from '../telemetry/index.js';
 
 type Closer = { name: string; close: () => Promise<unknown> };
@@ -76,8 +76,13 @@ export class Lifecycle {
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    // close() stops accepting and waits for in-flight requests; idle keep-alive sockets would
-    // otherwise hold it open until they time out.
+    // close() stops accepting connections, not requests: a client with a keep-alive connection
+    // (the gateway's pool, a load balancer) would go on sending on it and hold the close until
+    // the shutdown deadline. Every answer from now on closes its connection, so clients move to
+    // another instance; idle keep-alive sockets are closed at once.
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
     server.close(() => resolve());
     server.closeIdleConnections();
   });
