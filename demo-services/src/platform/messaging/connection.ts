@@ -1,6 +1,6 @@
 // A RabbitMQ connection that comes back by itself: on loss it reconnects with capped backoff and
 // runs the setup callbacks again (topology, consumers), so a broker restart needs no process restart.
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { log } from '../telemetry/index.js';
 
 type Setup = (connection: ChannelModel) => Promise<void>;
@@ -91,4 +91,30 @@ export class BrokerConnection {
     this.connection = undefined;
     await c?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Watches a channel made on the broker's current connection: logs its errors and, when it closes
+ * while that connection lives on (a channel-level error), calls `reopen` a second later. A lost
+ * connection is the broker connection's to restore: its setups run again then.
+ * `forget` is called on close: it drops the channel and says whether another is wanted.
+ */
+export function superviseChannel(
+  broker: BrokerConnection,
+  channel: Channel,
+  what: string,
+  forget: () => boolean,
+  reopen: () => Promise<void>,
+): void {
+  const connection = broker.current;
+  channel.on('error', (err: Error) => log.warn({ err: err.message }, `${what} channel error`));
+  channel.on('close', () => {
+    if (!forget()) return;
+    setTimeout(() => {
+      if (broker.current === connection)
+        reopen().catch((err: Error) =>
+          log.warn({ err: err.message }, `cannot reopen the ${what} channel`),
+        );
+    }, 1000).unref();
+  });
 }

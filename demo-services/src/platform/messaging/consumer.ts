@@ -7,7 +7,7 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { ZodType } from 'zod';
 import { withTransaction, type Db, type Tx } from '../db/pool.js';
-import type { BrokerConnection } from './connection.js';
+import { superviseChannel, type BrokerConnection } from './connection.js';
 import { assertTopology, retryQueueOf, topologyNames } from './topology.js';
 import { EventEnvelope } from './events.js';
 import { ATTEMPT_HEADER, deadLetterHeaders } from './dead-letters.js';
@@ -84,20 +84,17 @@ export class Consumer<T> {
     const connection = this.broker.current;
     if (this.stopped || !connection) return;
     const channel = await connection.createConfirmChannel();
-    channel.on('error', (err: Error) => log.warn({ err: err.message }, 'consumer channel error'));
-    channel.on('close', () => {
-      if (this.channel !== channel) return;
-      this.channel = undefined;
-      // The channel alone closed (the connection lives on): open another one. When the connection
-      // went too, the broker connection reconnects and calls open() again.
-      if (!this.stopped)
-        setTimeout(() => {
-          if (!this.channel && this.broker.current === connection)
-            this.open().catch((err: Error) =>
-              log.warn({ err: err.message }, 'cannot reopen the consumer channel'),
-            );
-        }, 1000).unref();
-    });
+    superviseChannel(
+      this.broker,
+      channel,
+      'consumer',
+      () => {
+        if (this.channel !== channel) return false;
+        this.channel = undefined;
+        return !this.stopped;
+      },
+      () => (this.channel ? Promise.resolve() : this.open()),
+    );
     await assertTopology(channel, this.options.prefix);
     await channel.prefetch(this.options.prefetch ?? 10);
     const { consumerTag } = await channel.consume(this.options.queue, (msg) => {

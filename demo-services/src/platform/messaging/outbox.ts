@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel } from 'amqplib';
 import type { Db, Tx } from '../db/pool.js';
-import type { BrokerConnection } from './connection.js';
+import { superviseChannel, type BrokerConnection } from './connection.js';
 import { topologyNames, assertTopology } from './topology.js';
 import {
   context,
@@ -72,20 +72,17 @@ export class OutboxRelay {
     const connection = this.broker.current;
     if (this.stopped || !connection) return;
     const channel = await connection.createConfirmChannel();
-    channel.on('error', (err: Error) => log.warn({ err: err.message }, 'outbox channel error'));
-    channel.on('close', () => {
-      if (this.channel !== channel) return;
-      this.channel = undefined;
-      // The channel alone closed: open another on the same connection. A lost connection is the
-      // broker connection's to restore, and it calls open() again.
-      if (!this.stopped)
-        setTimeout(() => {
-          if (!this.channel && this.broker.current === connection)
-            this.open().catch((err: Error) =>
-              log.warn({ err: err.message }, 'cannot reopen the outbox channel'),
-            );
-        }, 1000).unref();
-    });
+    superviseChannel(
+      this.broker,
+      channel,
+      'outbox',
+      () => {
+        if (this.channel !== channel) return false;
+        this.channel = undefined;
+        return !this.stopped;
+      },
+      () => (this.channel ? Promise.resolve() : this.open()),
+    );
     await assertTopology(channel, this.prefix);
     this.channel = channel;
     this.notify();
