@@ -2,5 +2,6 @@
 import { useStack } from './support/current.js';
 import './suites/order-flow.js';
 import './suites/api-contract.js';
+import './suites/admin-api.js';
 
 useStack();

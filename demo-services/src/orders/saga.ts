@@ -5,11 +5,11 @@
 // It never guesses: when a step's answer is lost (reset, timeout, 5xx), it asks the step's owner
 // what happened to the order; when even that fails, it compensates, and a compensation (which
 // leaves a tombstone refusing a late reserve or charge) is retried until it succeeds.
-import type { Db } from '../platform/db/pool.js';
-import { withTransaction } from '../platform/db/pool.js';
-import { UpstreamFailure, type ServiceClient } from '../platform/resilience/client.js';
-import type { OutboxRelay } from '../platform/messaging/outbox.js';
-import { enqueueEvent } from '../platform/messaging/outbox.js';
+import { withTransaction, type Db } from '../platform/db/pool.js';
+import type { ServiceClient } from '../platform/resilience/client.js';
+import { answered, describe, errorText, failed, type Outcome } from './step-outcome.js';
+import { cancelConfirmedOrder } from './cancellation.js';
+import { enqueueEvent, type OutboxRelay } from '../platform/messaging/outbox.js';
 import {
   log,
   metrics,
@@ -107,27 +107,12 @@ export class SagaOrchestrator {
     const orderId = saga.order_id;
     switch (saga.step) {
       case 'RESERVE': {
-        let outcome: Outcome;
-        try {
-          const res = await this.inventory.request<{ totalCents: number; message?: string }>(
-            'POST',
-            '/internal/reservations',
-            {
-              body: { orderId, items: saga.items },
-              idempotent: true, // idempotent per order id
-            },
-          );
-          outcome = answered(res);
-        } catch (err) {
-          outcome = failed(err);
-        }
-        if (outcome.kind === 'unknown')
-          outcome = await this.ask(
-            this.inventory,
-            `/internal/reservations/${orderId}`,
-            'RESERVED',
-            outcome,
-          );
+        const outcome = await this.forward(
+          this.inventory,
+          '/internal/reservations',
+          { orderId, items: saga.items },
+          'RESERVED',
+        );
         if (outcome.kind === 'done') {
           await this.transition(orderId, 'CHARGE', {
             total: (outcome.body as { totalCents: number }).totalCents,
@@ -140,23 +125,12 @@ export class SagaOrchestrator {
         });
       }
       case 'CHARGE': {
-        let outcome: Outcome;
-        try {
-          const res = await this.payments.request('POST', '/internal/payments', {
-            body: { orderId, userId: saga.user_id, amountCents: saga.total_cents ?? 0 },
-            idempotent: true, // idempotent per order id
-          });
-          outcome = answered(res);
-        } catch (err) {
-          outcome = failed(err);
-        }
-        if (outcome.kind === 'unknown')
-          outcome = await this.ask(
-            this.payments,
-            `/internal/payments/${orderId}`,
-            'CHARGED',
-            outcome,
-          );
+        const outcome = await this.forward(
+          this.payments,
+          '/internal/payments',
+          { orderId, userId: saga.user_id, amountCents: saga.total_cents ?? 0 },
+          'CHARGED',
+        );
         if (outcome.kind === 'done') {
           await this.transition(orderId, 'CONFIRM');
           return true;
@@ -246,6 +220,27 @@ export class SagaOrchestrator {
   }
 
   /**
+   * A forward step: the call to its owner (idempotent per order id, so retried), and when its
+   * answer is lost, the owner's word on what became of the order.
+   */
+  private async forward(
+    owner: ServiceClient,
+    path: string,
+    body: unknown,
+    doneStatus: string,
+  ): Promise<Outcome> {
+    let outcome: Outcome;
+    try {
+      outcome = answered(await owner.request('POST', path, { body, idempotent: true }));
+    } catch (err) {
+      outcome = failed(err);
+    }
+    if (outcome.kind !== 'unknown') return outcome;
+    const orderId = (body as { orderId: string }).orderId;
+    return this.ask(owner, `${path}/${orderId}`, doneStatus, outcome);
+  }
+
+  /**
    * A step's answer was lost: ask its owner what became of the order. The owner's state is the
    * truth; when the owner cannot be asked either, the outcome stays unknown (and the caller
    * compensates, which is safe whatever happened).
@@ -323,32 +318,9 @@ export class SagaOrchestrator {
     return true;
   }
 
-  /**
-   * Customer cancellation of a confirmed order. The order is CANCELLED in the same transaction as
-   * the decision (so a late order.shipped cannot flip it back), then the saga runs the refund and
-   * release. Returns false when the order is no longer CONFIRMED.
-   */
+  /** Customer cancellation of a confirmed order; false when it is no longer CONFIRMED. */
   async requestCancel(orderId: string): Promise<boolean> {
-    const cancelled = await withTransaction(this.db, async (tx) => {
-      const { rows } = await tx.query<OrderRow>(
-        `UPDATE orders SET status = 'CANCELLED', cancel_reason = 'cancelled by customer', updated_at = now()
-         WHERE id = $1 AND status = 'CONFIRMED' RETURNING *`,
-        [orderId],
-      );
-      if (!rows[0]) return false;
-      await tx.query(
-        `UPDATE sagas SET step = 'COMPENSATE', failure_reason = 'cancelled by customer', release_needed = true, refund_needed = true,
-           lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
-         WHERE order_id = $1`,
-        [orderId, this.settings.leaseMs],
-      );
-      await enqueueEvent(tx, 'order.cancelled', orderId, {
-        orderId,
-        userId: rows[0].user_id,
-        reason: 'cancelled by customer',
-      });
-      return true;
-    });
+    const cancelled = await cancelConfirmedOrder(this.db, orderId, this.settings.leaseMs);
     if (cancelled) {
       this.relay.notify();
       await this.run(orderId);
@@ -389,51 +361,4 @@ export class SagaOrchestrator {
     // A saga interrupted here resumes from its persisted step after the lease expires.
     await Promise.allSettled([...this.running.values()]);
   }
-}
-
-/**
- * What a forward step's call came to: done (the owner did it), failed (it did not, or not yet), or
- * unknown (it may have; ask the owner). `mayHaveActed` is false only when no attempt can have reached
- * the owner (refused connections, open breaker): then there is nothing to compensate. Otherwise the
- * saga compensates, even after a 4xx, because an earlier attempt may still be on its way.
- */
-type Outcome =
-  | { kind: 'done'; body: unknown }
-  | { kind: 'failed'; reason: string; mayHaveActed: boolean }
-  | { kind: 'unknown'; reason: string; mayHaveActed: true };
-
-function answered(res: { status: number; body: unknown }): Outcome {
-  if (res.status < 300) return { kind: 'done', body: res.body };
-  // A 4xx is a decision; a 500 is not: the owner may have failed after acting.
-  if (res.status < 500) return { kind: 'failed', reason: describe(res.body), mayHaveActed: true };
-  return {
-    kind: 'unknown',
-    reason: `answered ${res.status}: ${describe(res.body)}`,
-    mayHaveActed: true,
-  };
-}
-
-function failed(err: unknown): Outcome {
-  if (!(err instanceof UpstreamFailure)) throw err;
-  const reason = errorText(err);
-  return err.outcomeUnknown
-    ? { kind: 'unknown', reason, mayHaveActed: true as const }
-    : { kind: 'failed', reason, mayHaveActed: false };
-}
-
-function describe(body: unknown): string {
-  if (body && typeof body === 'object' && 'message' in body) return String(body.message);
-  return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof UpstreamFailure) {
-    const answer = err.answer;
-    if (answer) return `${err.dependency} answered ${answer.status}: ${describe(answer.body)}`;
-    if (err.reason === 'breaker_open')
-      return `${err.dependency} unavailable: circuit breaker is open`;
-    return err.message;
-  }
-  const e = err as { message?: string; cause?: { code?: string } };
-  return [e?.message ?? String(err), e?.cause?.code].filter(Boolean).join(' ');
 }

@@ -34,7 +34,7 @@ export function renderReport(results: Map<string, RowResult>, totals: Totals): s
     lines.push(`| ${row} | ${r.test} | ${r.orders || '-'} | ${r.orders ? r.violations : '-'} |`);
   }
   lines.push(
-    '| 16 compose hardening | grafana/test/compose.test.ts | - | - |',
+    '| 16 compose hardening | grafana/test/compose-security.test.ts | - | - |',
     '',
     '| over the whole run | count |',
     '| --- | ---: |',
