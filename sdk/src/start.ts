@@ -1,9 +1,11 @@
+import { isMainThread } from 'node:worker_threads';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { resolveConfig } from './config/env';
 import type { Config, StartOptions } from './config/options';
 import { resourceAttributes } from './config/resource';
 import { warn } from './config/warn';
+import { warnIfStartedByEsmEntry } from './esm-entry-warning';
 import { registerEsmHook } from './esm-hook';
 import { logger, stdoutDrained } from './logging/logger';
 import {
@@ -58,8 +60,9 @@ export function start(options: StartOptions = {}): void {
     return;
   }
   state.startedAt = site;
+  const viaRegister = options === REGISTER_OPTIONS;
   try {
-    startOnce(options === REGISTER_OPTIONS ? {} : options);
+    startOnce(viaRegister ? {} : options, viaRegister);
   } catch (err) {
     warn(`the SDK failed to start (${(err as Error).message}); the app runs without it`);
   }
@@ -68,11 +71,12 @@ export function start(options: StartOptions = {}): void {
 /** Marker so the register entry reports itself as the call site. */
 export const REGISTER_OPTIONS: StartOptions = Object.freeze({});
 
-function startOnce(options: StartOptions): void {
+function startOnce(options: StartOptions, viaRegister: boolean): void {
   const config = resolveConfig(options);
   state.config = config;
   logger.level = config.logLevel;
   if (config.disabled) return;
+  if (isMainThread) warnIfStartedByEsmEntry(viaRegister ? 'register' : 'start');
 
   const attributes = resourceAttributes(config);
   initRegistry({
