@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Builds the native backends (Prometheus + promtool, Jaeger v2, VictoriaLogs) from their Go
-// modules at the versions pinned in observability/versions.env, once: binaries are cached per
-// name and version, so every later run only checks that the files exist.
+// Builds the native backends (Prometheus + promtool, Jaeger v2, VictoriaLogs) and the workflow
+// linter (actionlint) from their Go modules at the versions pinned in observability/versions.env,
+// once: binaries are cached per name, version and build flags, so every later run only checks
+// that the files exist.
 //
 // Loki is deliberately absent: its Go module is AGPL and may not be built here. VictoriaLogs
 // (Apache-2.0, native OTLP logs ingestion) stands in for it natively; compose keeps Loki.
 //
-// Usage: node observability/native/build-backends.mjs [prometheus|jaeger|victoria-logs ...]
+// Usage: node observability/native/build-backends.mjs [prometheus|jaeger|victoria-logs|actionlint ...]
 // Env:   O11Y_CACHE_DIR (default $HOME/.cache/o11y), GO (default "go").
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   createWriteStream,
   existsSync,
@@ -43,8 +45,26 @@ export function cacheDir() {
 
 /**
  * @typedef {{ name: string, version: string, module: string, moduleVersion: string,
- *   packages: string[], binaries: string[], ldflags: string, replaces: string[] }} BackendSpec
+ *   packages: string[], binaries: string[], tags: string[], ldflags: string,
+ *   replaces: string[] }} BackendSpec
  */
+
+// Applied to every build. -trimpath keeps the build machine's paths out of the binaries.
+// -s -w drops the symbol table and DWARF data: nobody attaches a debugger to these binaries,
+// panics still print file:line (that comes from pclntab), and the binaries shrink by about a
+// third, which is what a CI cache uploads and downloads on every miss.
+export const COMMON_GOFLAGS = ['-trimpath'];
+export const COMMON_LDFLAGS = '-s -w';
+
+/**
+ * Prometheus build tags. `remove_all_sd` drops every service discovery plugin under plugins/
+ * (cloud and orchestrator SDKs: AWS, Azure, GCE, OCI, OpenStack, Consul, Docker...), which are
+ * most of what a cold build downloads and compiles; static, file and HTTP discovery stay, as
+ * they are built in (plugins/minimum.go). The native stack scrapes fixed targets only, and a
+ * test checks that prometheus.yml keeps to the mechanisms this build has. To add one back, add
+ * its `enable_<name>_sd` tag here.
+ */
+export const PROMETHEUS_TAGS = ['remove_all_sd'];
 
 /**
  * @param {Record<string, string>} [versions]
@@ -67,6 +87,7 @@ export function backendSpecs(versions = readVersions()) {
     );
   }
   const vl = requireVersion(versions, 'VICTORIALOGS_VERSION');
+  const actionlint = requireVersion(versions, 'ACTIONLINT_VERSION');
   return [
     {
       name: 'prometheus',
@@ -75,6 +96,7 @@ export function backendSpecs(versions = readVersions()) {
       moduleVersion: `v0.${Number(minor) + 300}.${patch}`,
       packages: ['cmd/prometheus', 'cmd/promtool'],
       binaries: ['prometheus', 'promtool'],
+      tags: PROMETHEUS_TAGS,
       replaces: [],
       // Fills prometheus_build_info and --version, which the module build leaves empty.
       ldflags: `-X github.com/prometheus/common/version.Version=${prom}`,
@@ -86,6 +108,10 @@ export function backendSpecs(versions = readVersions()) {
       moduleVersion: jaegerModuleVersion,
       packages: ['cmd/jaeger'],
       binaries: ['jaeger'],
+      // No lean variant exists: the module has no build tags for its components, and the
+      // component list (cmd/jaeger/internal/components.go) and the storage extension are in
+      // internal packages that no other module may import to assemble a smaller binary.
+      tags: [],
       ldflags: '',
       // Jaeger's go.mod pins sarama with a replace directive, which `go install mod@version`
       // refuses; the build then runs in a generated wrapper module that repeats it.
@@ -98,15 +124,58 @@ export function backendSpecs(versions = readVersions()) {
       moduleVersion: `v${vl}`,
       packages: ['app/victoria-logs'],
       binaries: ['victoria-logs'],
+      tags: [],
+      replaces: [],
+      ldflags: '',
+    },
+    {
+      // Lints .github/workflows in `npm test`. Built like the backends so that the version is
+      // pinned in the same file and a fresh clone needs nothing beyond Go.
+      name: 'actionlint',
+      version: actionlint,
+      module: 'github.com/rhysd/actionlint',
+      moduleVersion: `v${actionlint}`,
+      packages: ['cmd/actionlint'],
+      binaries: ['actionlint'],
+      tags: [],
       replaces: [],
       ldflags: '',
     },
   ];
 }
 
+/**
+ * Short hash of everything that decides what the build produces besides name and version
+ * (module version, packages, tags, linker flags, replaces, common Go flags), so a binary built
+ * with other flags is never taken for this one. The Go toolchain version is left out on purpose:
+ * a toolchain update does not change what the backends do for this project, and would otherwise
+ * cost every machine a full rebuild.
+ * @param {BackendSpec} spec
+ */
+export function buildKey(spec) {
+  const plan = {
+    module: spec.module,
+    moduleVersion: spec.moduleVersion,
+    packages: spec.packages,
+    tags: spec.tags,
+    ldflags: [COMMON_LDFLAGS, spec.ldflags].filter(Boolean).join(' '),
+    replaces: spec.replaces,
+    goflags: COMMON_GOFLAGS,
+  };
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 10);
+}
+
 /** @param {BackendSpec} spec */
 export function backendDir(spec) {
-  return join(cacheDir(), 'backends', `${spec.name}-${spec.version}`);
+  return join(cacheDir(), 'backends', `${spec.name}-${spec.version}-${buildKey(spec)}`);
+}
+
+/**
+ * The command that builds one backend, for messages that tell a person what to run.
+ * @param {BackendSpec} spec
+ */
+export function buildCommand(spec) {
+  return `node observability/native/build-backends.mjs ${spec.name}`;
 }
 
 /** @param {BackendSpec} spec */
@@ -127,9 +196,7 @@ export function binaryPaths(specs = backendSpecs()) {
   const out = {};
   for (const spec of specs) {
     if (!isBuilt(spec)) {
-      throw new Error(
-        `${spec.name} ${spec.version} is not built; run: node observability/native/build-backends.mjs`,
-      );
+      throw new Error(`${spec.name} ${spec.version} is not built; run: ${buildCommand(spec)}`);
     }
     for (const b of spec.binaries) out[b] = join(backendDir(spec), b);
   }
@@ -210,7 +277,8 @@ export async function buildBackend(spec, opts = {}) {
   if (isBuilt(spec)) return { built: false, seconds: 0 };
   const root = join(cacheDir(), 'backends');
   mkdirSync(root, { recursive: true });
-  const release = await acquireLock(join(root, `.lock-${spec.name}-${spec.version}`), log);
+  const id = `${spec.name}-${spec.version}-${buildKey(spec)}`;
+  const release = await acquireLock(join(root, `.lock-${id}`), log);
   try {
     if (isBuilt(spec)) return { built: false, seconds: 0 };
     const go = goVersion();
@@ -218,20 +286,22 @@ export async function buildBackend(spec, opts = {}) {
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
-    const logFile = join(root, `${spec.name}-${spec.version}.build.log`);
-    const ldflags = spec.ldflags ? [`-ldflags=${spec.ldflags}`] : [];
+    const logFile = join(root, `${id}.build.log`);
+    const ldflags = [`-ldflags=${[COMMON_LDFLAGS, spec.ldflags].filter(Boolean).join(' ')}`];
+    const tags = spec.tags.length ? [`-tags=${spec.tags.join(',')}`] : [];
+    const flags = [...tags, ...ldflags];
     const env = {
       ...process.env,
-      GOFLAGS: [process.env.GOFLAGS, '-trimpath'].filter(Boolean).join(' '),
+      GOFLAGS: [process.env.GOFLAGS, ...COMMON_GOFLAGS].filter(Boolean).join(' '),
     };
     /** @type {{ args: string[], cwd?: string, env: NodeJS.ProcessEnv }[]} */
     let steps;
     if (spec.replaces.length === 0) {
       const targets = spec.packages.map((p) => `${spec.module}/${p}@${spec.moduleVersion}`);
-      steps = [{ args: ['install', ...ldflags, ...targets], env: { ...env, GOBIN: partial } }];
+      steps = [{ args: ['install', ...flags, ...targets], env: { ...env, GOBIN: partial } }];
     } else {
       // A throwaway module that requires the backend and repeats its replace directives.
-      const wrapper = join(root, `.wrapper-${spec.name}-${spec.version}`);
+      const wrapper = join(root, `.wrapper-${id}`);
       rmSync(wrapper, { recursive: true, force: true });
       mkdirSync(wrapper, { recursive: true });
       writeFileSync(
@@ -245,7 +315,7 @@ export async function buildBackend(spec, opts = {}) {
         {
           args: [
             'build',
-            ...ldflags,
+            ...flags,
             '-o',
             `${partial}/`,
             ...spec.packages.map((p) => `${spec.module}/${p}`),
@@ -255,7 +325,8 @@ export async function buildBackend(spec, opts = {}) {
       ];
     }
     log(
-      `building ${spec.name} ${spec.version} (${spec.module}@${spec.moduleVersion}); ` +
+      `building ${spec.name} ${spec.version} (${spec.module}@${spec.moduleVersion}` +
+        `${spec.tags.length ? `, tags ${spec.tags.join(',')}` : ''}); ` +
         `first build takes minutes, log: ${logFile}`,
     );
     const started = Date.now();
@@ -305,6 +376,10 @@ export async function buildBackend(spec, opts = {}) {
           version: spec.version,
           module: spec.module,
           moduleVersion: spec.moduleVersion,
+          buildKey: buildKey(spec),
+          tags: spec.tags,
+          ldflags: ldflags[0],
+          goflags: env.GOFLAGS,
           go,
           buildSeconds: Math.round(ms / 1000),
           builtAt: new Date().toISOString(),
@@ -338,7 +413,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = Date.now();
   try {
     const specs = backendSpecs().filter((s) => !only.length || only.includes(s.name));
-    if (!specs.length) throw new Error(`unknown backend in: ${only.join(' ')}`);
+    const known = backendSpecs().map((s) => s.name);
+    const unknown = only.filter((n) => !known.includes(n));
+    if (unknown.length) {
+      throw new Error(`unknown name: ${unknown.join(' ')} (known: ${known.join(' ')})`);
+    }
     for (const spec of specs) {
       await buildBackend(spec);
       const info = JSON.parse(readFileSync(join(backendDir(spec), 'build-info.json'), 'utf8'));

@@ -1,10 +1,11 @@
-// Locates the natively built backend binaries for tests, failing with the command that builds
-// them instead of building inside a test (a first build takes many minutes).
+// Locates the natively built backend binaries (and actionlint, built the same way) for tests,
+// failing with the command that builds them instead of building inside a test (a first build
+// takes many minutes).
 import { spawnSync } from 'node:child_process';
 import { backendSpecs, binaryPaths, cacheDir } from '../native/build-backends.mjs';
 
 export function backendBinary(
-  name: 'prometheus' | 'promtool' | 'jaeger' | 'victoria-logs',
+  name: 'prometheus' | 'promtool' | 'jaeger' | 'victoria-logs' | 'actionlint',
 ): string {
   const spec = backendSpecs().find((s) => s.binaries.includes(name));
   if (!spec) throw new Error(`no backend provides ${name}`);
