@@ -34,7 +34,10 @@ async function expectClientSpanBetweenServerSpans(res: Response): Promise<void> 
   const inner = await receiver.waitFor('the inner server span', () =>
     receiver.spans.find((s) => s.traceId === traceId && s.kind === 2 && s.spanId !== outerId),
   );
-  const client = receiver.spans.find((s) => s.spanId === inner.parentSpanId);
+  // the client span ends after the inner server span: it may come in a later batch
+  const client = await receiver.waitFor('the client span between them', () =>
+    receiver.spans.find((s) => s.spanId === inner.parentSpanId),
+  );
   expect(client?.kind).toBe(3);
   expect(client?.parentSpanId).toBe(outerId);
 }
