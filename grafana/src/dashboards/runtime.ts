@@ -5,7 +5,7 @@ import { counterRate, gauge, orZero, series, sum, rate } from '../queries/promql
 import { dashboardUids } from '../services.js';
 import { serviceVariable, skeleton } from './skeleton.js';
 
-const SELECTED = 'service_name=~"$service"';
+const SELECTED = 'service_name=~"$service_name"';
 const BY_SERVICE = ['service_name'];
 
 /** Node.js runtime: event loop, GC, memory, CPU and restarts of every SDK-instrumented process. */
@@ -14,7 +14,7 @@ export function runtime(): DashboardBuilder {
     dashboardUids.runtime,
     'Node.js runtime',
     'Event loop lag, garbage collection, heap, CPU and restarts of the selected processes (prom-client default metrics served by the SDK).',
-  ).withVariable(serviceVariable({ multi: true }));
+  ).withVariable(serviceVariable('service_name'));
 
   d.withRow(new RowBuilder('Health'));
   d.withPanel(

@@ -7,7 +7,7 @@ import {
 import { lokiVariable } from '../panels/datasources.js';
 import { logs, lokiTimeseries, timeseries } from '../panels/panels.js';
 import { errorRatio, quantile, requestRate } from '../queries/promql.js';
-import { dashboardUids, workers } from '../services.js';
+import { dashboardUids } from '../services.js';
 import { serviceVariable, skeleton } from './skeleton.js';
 
 const HTTP = 'http_server_request_duration_seconds';
@@ -24,7 +24,7 @@ export function serviceDetail(): DashboardBuilder {
     'Per-route rate, errors and latency of one service, the services it calls (from the HTTP client histogram) and its logs from Loki.',
   )
     .withVariable(lokiVariable())
-    .withVariable(serviceVariable({ multi: false, exclude: workers }))
+    .withVariable(serviceVariable('service'))
     .withVariable(
       new TextBoxVariableBuilder('search')
         .label('Log search')

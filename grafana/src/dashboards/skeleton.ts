@@ -50,27 +50,30 @@ export function skeleton(uid: string, title: string, description: string): Dashb
   );
 }
 
+/** Where the service list comes from: every process that runs the SDK exposes it from startup. */
+export const SERVICE_LIST_QUERY = 'label_values(process_start_time_seconds, service_name)';
+
 /**
- * `$service`: every process that runs the SDK, found from a metric each one exposes from startup
- * (so an idle service is still listed). `exclude` drops processes that serve no HTTP.
+ * A service picker over every `service_name` Prometheus has (no names written here, so a user's
+ * own services appear as soon as they are scraped, idle ones included). `service` picks one (its
+ * name is what alert links use: `?var-service=`); `service_name` picks many, All by default.
+ * A process that serves no HTTP is listed too: its HTTP panels show 0, which is what it served.
  */
-export function serviceVariable(options: {
-  multi: boolean;
-  exclude?: readonly string[];
-}): QueryVariableBuilder {
-  const v = new QueryVariableBuilder('service')
-    .label('Service')
+export function serviceVariable(name: 'service' | 'service_name'): QueryVariableBuilder {
+  const multi = name === 'service_name';
+  const v = new QueryVariableBuilder(name)
+    .label(multi ? 'Services' : 'Service')
     .datasource(prometheus)
-    .query('label_values(process_start_time_seconds, service_name)')
-    .definition('label_values(process_start_time_seconds, service_name)')
+    .query(SERVICE_LIST_QUERY)
+    .definition(SERVICE_LIST_QUERY)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc)
-    .multi(options.multi)
-    .includeAll(options.multi);
-  if (options.exclude && options.exclude.length > 0)
-    v.regex(`/^(?!(${options.exclude.join('|')})$).*/`);
-  if (options.multi) v.current({ selected: true, text: ['All'], value: ['$__all'] });
-  else v.current({ selected: true, text: 'gateway', value: 'gateway' });
+    .multi(multi)
+    .includeAll(multi);
+  // All as `.+` rather than the listed names: a service that appeared since the list was last
+  // refreshed still counts, and the URL stays short with many services. A single pick has no
+  // default: Grafana selects the first service it finds.
+  if (multi) v.allValue('.+').current({ selected: true, text: ['All'], value: ['$__all'] });
   return v;
 }
 

@@ -6,7 +6,7 @@ import {
 
 import { stat, timeseries } from '../panels/panels.js';
 import { increase, series, sum } from '../queries/promql.js';
-import { dashboardUids, workers } from '../services.js';
+import { dashboardUids } from '../services.js';
 import { serviceVariable, skeleton } from './skeleton.js';
 
 const HTTP = 'http_server_request_duration_seconds';
@@ -67,7 +67,7 @@ export function slo(): DashboardBuilder {
     'SLO',
     'Availability (no 5xx) and latency (within 500 ms) objectives of one service: error budget left over the selected range and burn rates over the windows of the multi-window burn-rate alerts.',
   )
-    .withVariable(serviceVariable({ multi: false, exclude: workers }))
+    .withVariable(serviceVariable('service'))
     .withVariable(
       new ConstantVariableBuilder('availability_objective')
         .description('Share of requests that must not answer 5xx (as in the alert rules).')

@@ -25,7 +25,9 @@ export interface PanelJson {
   datasource?: DataSourceRef;
   targets?: Target[];
   panels?: PanelJson[];
-  fieldConfig?: { defaults?: { unit?: string } };
+  /** Rows: the variable Grafana repeats the row (and the panels below it) by. */
+  repeat?: string;
+  fieldConfig?: { defaults?: { unit?: string; links?: { title?: string; url?: string }[] } };
   gridPos?: { x: number; y: number; w: number; h: number };
 }
 
@@ -33,8 +35,13 @@ export interface VariableJson {
   type: string;
   name: string;
   query?: string | Record<string, unknown>;
+  definition?: string;
   current?: { value?: string | string[] };
   datasource?: DataSourceRef;
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string;
+  regex?: string;
 }
 
 export interface DashboardJson {

@@ -17,7 +17,9 @@ const substitutions: [RegExp, string][] = [
   [/\$__range|\$\{__range\}/g, '1h'],
   [/\$availability_objective|\$\{availability_objective\}/g, '0.999'],
   [/\$latency_objective|\$\{latency_objective\}/g, '0.99'],
-  [/\$service|\$\{service\}/g, 'gateway'],
+  // $service_name before $service, which would otherwise eat its start.
+  [/\$service_name|\$\{service_name\}/g, 'my-service'],
+  [/\$service|\$\{service\}/g, 'my-service'],
   [/\$search|\$\{search\}/g, 'needle'],
 ];
 
