@@ -34,13 +34,20 @@ let registered = false;
 /**
  * Installs import-in-the-middle's loader hook so that ES module imports of instrumented packages
  * are patched too (upstream's register leaves ESM apps uninstrumented). Only the modules that an
- * enabled instrumentation needs are wrapped, and only when the app is ESM: the loader thread
- * costs startup time a CommonJS app need not pay. `O11Y_ESM_HOOK=true|false` overrides the guess.
+ * enabled instrumentation needs are wrapped, and only when the app is ESM or uses a library
+ * published as ES modules only (`esmLibrary`: NestJS 12 imports express through ESM even in a
+ * CommonJS app): the loader thread costs startup time other CommonJS apps need not pay.
+ * `O11Y_ESM_HOOK=true|false` overrides the guess.
  */
-export function registerEsmHook(modules: string[]): void {
+export function registerEsmHook(modules: string[], esmLibrary?: string): void {
   if (registered) return;
   const override = process.env.O11Y_ESM_HOOK?.trim().toLowerCase();
-  const wanted = override === 'true' ? true : override === 'false' ? false : appIsEsm();
+  const wanted =
+    override === 'true'
+      ? true
+      : override === 'false'
+        ? false
+        : esmLibrary !== undefined || appIsEsm();
   if (!wanted) return;
   const register = (
     nodeModule as { register?: (specifier: string, parentURL: string, options?: object) => void }

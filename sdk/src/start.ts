@@ -19,7 +19,7 @@ import { metricsServer, startMetricsServer } from './metrics/server';
 import { cancelExports } from './otlp/export-transport';
 import { withDeadline } from './shutdown/deadline';
 import { installExitFlush, installSignalHandlers } from './shutdown/signals';
-import { selectInstrumentations } from './tracing/instrumentations';
+import { selectInstrumentations } from './instrument/select';
 import { startTracing } from './tracing/provider';
 
 /** How long a re-raised signal waits for stdout lines still being written (within the deadline). */
@@ -85,8 +85,11 @@ function startOnce(options: StartOptions, viaRegister: boolean): void {
     deployment_environment: config.deploymentEnvironment,
   });
 
-  const { instrumentations, esmModules } = selectInstrumentations(config.instrumentations);
-  registerEsmHook(esmModules);
+  const { instrumentations, esmModules, esmLibrary } = selectInstrumentations(
+    config.instrumentations,
+    config.instrumentationsNamed,
+  );
+  registerEsmHook(esmModules, esmLibrary);
   const provider = startTracing(config, attributes);
   state.provider = provider;
   registerInstrumentations({ instrumentations, tracerProvider: provider });

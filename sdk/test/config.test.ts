@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseResourceAttributes, resolveConfig } from '../src/config/env';
-import { methodLabel } from '../src/http/route';
+import {
+  BUNDLED_INSTRUMENTATIONS,
+  parseResourceAttributes,
+  resolveConfig,
+} from '../src/config/env';
+import { methodLabel } from '../src/instrument/http/route';
 import { metrics, registry } from '../src/metrics/registry';
 
 // Pure functions only: instrumentation is never tested in-process (the runner bypasses require hooks).
@@ -35,15 +39,11 @@ describe('resolveConfig', () => {
         exportTimeoutMillis: 30000,
       },
     });
-    expect([...c.instrumentations].sort()).toEqual([
-      'amqplib',
-      'express',
-      'http',
-      'ioredis',
-      'pg',
-      'pino',
-      'undici',
-    ]);
+    // every bundled instrumentation is on; each loads only if the app can resolve its library
+    expect([...c.instrumentations].sort()).toEqual([...BUNDLED_INSTRUMENTATIONS].sort());
+    expect(c.instrumentations).toContain('fastify');
+    expect(c.instrumentations).toContain('mysql2');
+    expect(c.instrumentationsNamed).toBe(false);
     expect(written).toEqual([]);
   });
 
@@ -119,7 +119,7 @@ describe('resolveConfig', () => {
     ['OTEL_BSP_SCHEDULE_DELAY', '-5', '5000'],
     ['OTEL_LOG_LEVEL', 'loud', 'INFO'],
     ['LOG_LEVEL', 'chatty', 'info'],
-    ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'mongodb', 'ignoring it'],
+    ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'made-up-library', 'ignoring it'],
   ])('%s=%s warns once and uses %s', (name, value, used) => {
     resolveConfig({}, { [name]: value });
     resolveConfig({}, { [name]: value });

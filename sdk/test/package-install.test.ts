@@ -3,7 +3,7 @@
  * and started as a user starts it. Nothing resolves from this checkout there, so a missing
  * dependency, file or export fails here as it would for them.
  */
-import { cpSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,23 @@ describe('the packed SDK installed into an app outside the repository', () => {
     const installed = join(app, 'node_modules', '@o11y', 'sdk', 'dist', 'register.js');
     expect(resolved).toBe(installed);
     expect(realpathSync(resolved)).toBe(installed);
+  });
+
+  it("brings none of the libraries it instruments: an express app's tree holds no client of its own making", () => {
+    // An instrumentation loads when the app can resolve its library; one the SDK's own
+    // dependencies brought in (a gRPC exporter's @grpc/grpc-js, say) would load it for every app.
+    for (const library of [
+      '@grpc/grpc-js',
+      'mysql2',
+      'redis',
+      '@redis/client',
+      'mongodb',
+      'winston',
+      'bunyan',
+      'koa',
+      'fastify',
+    ])
+      expect(existsSync(join(app, 'node_modules', library)), library).toBe(false);
   });
 
   it.each([

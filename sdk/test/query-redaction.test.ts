@@ -1,7 +1,7 @@
 // Credentials in query strings never leave the process: their values are redacted in `url.query`
 // and `url.full` on every span the SDK makes, and appear nowhere else it exports or writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redactQuery } from '../src/http/redact-query';
+import { redactQuery } from '../src/instrument/http/redact-query';
 import { OtlpReceiver } from './support/otlp-receiver';
 import { baseEnv, killAll, scrape, startFixture, type Running } from './support/processes';
 

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXTRACT_ROOT, requestContext, withSpan } from '../src/http/request-context';
+import { EXTRACT_ROOT, requestContext, withSpan } from '../src/instrument/http/request-context';
 
 // The context a served request's handlers run in must behave as the one the context API builds
 // with trace.setSpan + setRPCMetadata: what the app, other instrumentations and propagators

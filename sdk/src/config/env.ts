@@ -2,28 +2,49 @@ import type { Config, OtlpProtocol, SamplerName, StartOptions } from './options'
 import { readAppPackage } from './app-package';
 import { warnOnce } from './warn';
 
-/** Names of the instrumentations the SDK knows; fs, dns and net exist upstream but are off by default. */
-export const KNOWN_INSTRUMENTATIONS = [
+/**
+ * The instrumentations the SDK bundles, by the names upstream uses in
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS; all are on by default, and each loads only when the app can
+ * resolve its library (instrument/table.ts says which library and what loads).
+ */
+export const BUNDLED_INSTRUMENTATIONS = [
+  // Node built-ins
   'http',
-  'express',
   'undici',
-  'pg',
-  'amqplib',
-  'ioredis',
-  'pino',
-  'fs',
-  'dns',
-  'net',
-];
-export const DEFAULT_INSTRUMENTATIONS = [
-  'http',
+  // web frameworks
   'express',
-  'undici',
+  'fastify',
+  'koa',
+  'hapi',
+  'nestjs-core',
+  // databases, caches, brokers, RPC
   'pg',
-  'amqplib',
+  'mysql2',
+  'mysql',
+  'redis',
   'ioredis',
+  'mongodb',
+  'mongoose',
+  'knex',
+  'tedious',
+  'cassandra-driver',
+  'memcached',
+  'amqplib',
+  'kafkajs',
+  'grpc',
+  'graphql',
+  'aws-sdk',
+  'socket.io',
+  // loggers
   'pino',
-];
+  'winston',
+  'bunyan',
+] as const;
+export type InstrumentationName = (typeof BUNDLED_INSTRUMENTATIONS)[number];
+
+/** Upstream instrumentations the SDK does not bundle: named, they warn that they stay off. */
+const UNBUNDLED = ['fs', 'dns', 'net'];
+const KNOWN_INSTRUMENTATIONS: readonly string[] = [...BUNDLED_INSTRUMENTATIONS, ...UNBUNDLED];
 
 const SAMPLERS: SamplerName[] = [
   'always_on',
@@ -303,10 +324,9 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
       bad('OTEL_METRICS_EXPORTER', me, 'prometheus', 'supported: prometheus, none');
   }
 
-  const enabled =
-    options.enabledInstrumentations ??
-    listEnv(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') ??
-    DEFAULT_INSTRUMENTATIONS;
+  const named =
+    options.enabledInstrumentations ?? listEnv(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+  const enabled = named ?? BUNDLED_INSTRUMENTATIONS;
   const disabledList =
     options.disabledInstrumentations ?? listEnv(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
   const instrumentations = new Set(enabled.filter((n) => !disabledList.includes(n)));
@@ -338,6 +358,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     metricsPort,
     metricsHost,
     instrumentations,
+    instrumentationsNamed: named !== undefined,
     shutdownTimeoutMs:
       options.shutdownTimeoutMs ?? intEnv(env, 'O11Y_SHUTDOWN_TIMEOUT_MS', 2000, 0, 600_000),
     handleSignals: options.handleSignals ?? true,

@@ -83,6 +83,8 @@ export interface Config {
   metricsPort: number;
   metricsHost: string | undefined;
   instrumentations: Set<string>;
+  /** Whether the app named the instrumentations it wants (then one it cannot use is worth a warning). */
+  instrumentationsNamed: boolean;
   shutdownTimeoutMs: number;
   handleSignals: boolean;
 }

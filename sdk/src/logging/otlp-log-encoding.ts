@@ -25,15 +25,32 @@ const NOT_ATTRIBUTES = new Set([
 const HEX_ID = /^[0-9a-f]+$/;
 
 /** A line's attributes: every field but the message and the record's own fields. */
-export function lineAttributes(line: PinoLine, messageKey: string): Record<string, AnyValue> {
+export function lineAttributes(
+  line: PinoLine,
+  messageKey: string,
+  notAttributes: ReadonlySet<string> = NOT_ATTRIBUTES,
+): Record<string, AnyValue> {
   const attributes: Record<string, AnyValue> = {};
   for (const key in line)
-    if (key !== messageKey && !NOT_ATTRIBUTES.has(key)) attributes[key] = line[key] as AnyValue;
+    if (key !== messageKey && !notAttributes.has(key)) attributes[key] = line[key] as AnyValue;
   return attributes;
 }
 
+/** How to read one line into a record when it is not the SDK logger's (see read-app-records.ts). */
+export interface RecordShape {
+  /** Instrumentation scope name. */
+  scope: string;
+  messageKey: string;
+  /** Undefined: when the worker saw it. */
+  time: [number, number] | undefined;
+  severity: number;
+  severityText: string | undefined;
+  /** Fields that are neither the body nor attributes. */
+  notAttributes: ReadonlySet<string>;
+}
+
 /** Epoch milliseconds as OpenTelemetry HrTime. */
-function fromMillis(ms: number): [number, number] {
+export function fromMillis(ms: number): [number, number] {
   const seconds = Math.floor(ms / 1000);
   return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
@@ -51,21 +68,41 @@ export function writeLogRecord(
   levels: { labels: Record<number, string>; severity: Record<number, number> },
   observed: [number, number],
 ): void {
-  const time = typeof line.time === 'number' ? fromMillis(line.time) : observed;
-  w.byte(0x09); // time_unix_nano
-  w.nanos(time);
   const level = typeof line.level === 'number' ? line.level : 0;
-  const severity = levels.severity[level] ?? 0;
-  w.varintField(0x10, severity);
-  w.stringField(0x1a, levels.labels[level]);
-  const body = line[messageKey];
+  writeShapedRecord(
+    w,
+    line,
+    {
+      scope: '',
+      messageKey,
+      time: typeof line.time === 'number' ? fromMillis(line.time) : undefined,
+      severity: levels.severity[level] ?? 0,
+      severityText: levels.labels[level],
+      notAttributes: NOT_ATTRIBUTES,
+    },
+    observed,
+  );
+}
+
+/** One OTLP LogRecord from a line read as `shape` says (writeLogRecord's fields, any logger's). */
+export function writeShapedRecord(
+  w: ProtobufWriter,
+  line: PinoLine,
+  shape: RecordShape,
+  observed: [number, number],
+): void {
+  w.byte(0x09); // time_unix_nano
+  w.nanos(shape.time ?? observed);
+  w.varintField(0x10, shape.severity);
+  w.stringField(0x1a, shape.severityText);
+  const body = line[shape.messageKey];
   if (body !== undefined) {
     w.byte(0x2a);
     const at = w.begin();
     anyValue(w, body as AnyValue);
     w.end(at);
   }
-  keyValues(w, 0x32, lineAttributes(line, messageKey));
+  keyValues(w, 0x32, lineAttributes(line, shape.messageKey, shape.notAttributes));
   const { trace_id: traceId, span_id: spanId, trace_flags: flags } = line;
   if (
     typeof traceId === 'string' &&

@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- the exporter for the configured protocol is loaded on demand */
 /**
  * The log-shipping worker (a pino transport target, run by thread-stream off the main thread).
- * It maps pino lines to OTLP log records with pino-opentelemetry-transport's mapper, restores
+ * It maps the SDK logger's pino lines to OTLP log records as pino-opentelemetry-transport maps
+ * them, and the lines of the app's own loggers as their tags say (read-app-records.ts); restores
  * the trace context from `trace_id`/`span_id`/`trace_flags`, and exports through the OTel logs
  * SDK. Unlike the stock transport it supports an asynchronous flush (so the main thread can wait
  * for an export without blocking its event loop) and reports failures and drops to the main
@@ -21,7 +22,15 @@ import type { Transform } from 'node:stream';
 import { encodeRequest, encodeResource, encodeScope } from '../otlp/common-encoding';
 import { EncodedBatchQueue } from '../otlp/encoded-batch-queue';
 import { createOtlpHttpExporter } from '../otlp/http-exporter';
-import { lineAttributes, writeLogRecord, type PinoLine } from './otlp-log-encoding';
+import {
+  lineAttributes,
+  writeLogRecord,
+  writeShapedRecord,
+  type PinoLine,
+  type RecordShape,
+} from './otlp-log-encoding';
+import { readAppRecord, TAG } from './read-app-records';
+import { BY_TENS } from './severity';
 
 /** Options the main thread passes to the worker. */
 export interface WorkerOptions {
@@ -38,11 +47,6 @@ export interface WorkerOptions {
   };
 }
 
-const { DEFAULT_SEVERITY_NUMBER_MAP: SEVERITY } =
-  require('pino-opentelemetry-transport/lib/opentelemetry-mapper') as {
-    DEFAULT_SEVERITY_NUMBER_MAP: Record<number, number>;
-  };
-
 /**
  * pino-opentelemetry-transport's mapping (same severities, same attributes) in one pass, without
  * the rest-spread, copy and deletes it took per line before (deleted keys also turn an object
@@ -57,7 +61,7 @@ export function toRecord(
   return {
     timestamp: typeof line.time === 'number' ? line.time : undefined,
     body: line[messageKey] as LogRecord['body'],
-    severityNumber: SEVERITY[level] ?? 0,
+    severityNumber: BY_TENS[level] ?? 0,
     severityText: labels[level],
     attributes: lineAttributes(line, messageKey),
     context: contextOf(line),
@@ -133,6 +137,11 @@ function countDrops(processor: BatchLogRecordProcessor): void {
   };
 }
 
+function observedNow(): [number, number] {
+  const now = Date.now();
+  return [Math.floor(now / 1000), (now % 1000) * 1e6];
+}
+
 function contextOf(line: PinoLine): Context {
   const { trace_id: traceId, span_id: spanId, trace_flags: flags } = line;
   if (typeof traceId !== 'string' || typeof spanId !== 'string') return context.active();
@@ -155,6 +164,8 @@ interface RequestExporter {
 type Source = Transform & { messageKey: string; levels: unknown };
 interface Shipping {
   ship(line: PinoLine, messageKey: string, labels: Record<number, string>): void;
+  /** A line of one of the app's own loggers. */
+  shipShaped(line: PinoLine, shape: RecordShape): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -172,15 +183,25 @@ function encodedShipping(options: WorkerOptions): Shipping {
     true,
   );
   const resource = encodeResource(options.resourceAttributes);
-  const scope = encodeScope({ name: options.loggerName, version: options.serviceVersion });
-  const queue = new EncodedBatchQueue<0, 0>(
+  // Group 0 is the SDK's logger; the app's loggers each get their library's scope.
+  const scopes = [encodeScope({ name: options.loggerName, version: options.serviceVersion })];
+  const groups = new Map<string, number>();
+  const groupOf = (name: string): number => {
+    let g = groups.get(name);
+    if (g === undefined) {
+      g = scopes.push(encodeScope({ name })) - 1;
+      groups.set(name, g);
+    }
+    return g;
+  };
+  const queue = new EncodedBatchQueue<0, number>(
     options.batch,
     (batch) =>
       encodeRequest(
         resource,
         undefined,
-        [...batch.groups.values()].map((w) => ({
-          scope,
+        [...batch.groups].map(([g, w]) => ({
+          scope: scopes[g]!,
           schemaUrl: undefined,
           records: w.buf.subarray(0, w.pos),
         })),
@@ -195,12 +216,15 @@ function encodedShipping(options: WorkerOptions): Shipping {
   );
   return {
     ship(line, messageKey, labels) {
-      const now = Date.now();
-      const observed: [number, number] = [Math.floor(now / 1000), (now % 1000) * 1e6];
+      const observed = observedNow();
       // ScopeLogs.log_records is field 2.
       queue.add(0, 0, 0x12, (w) =>
-        writeLogRecord(w, line, messageKey, { labels, severity: SEVERITY }, observed),
+        writeLogRecord(w, line, messageKey, { labels, severity: BY_TENS }, observed),
       );
+    },
+    shipShaped(line, shape) {
+      const observed = observedNow();
+      queue.add(0, groupOf(shape.scope), 0x12, (w) => writeShapedRecord(w, line, shape, observed));
     },
     flush: () => queue.flush().then(() => exporter.forceFlush()),
     close: () =>
@@ -232,6 +256,15 @@ function sdkShipping(options: WorkerOptions): Shipping {
   const otelLogger = provider.getLogger(options.loggerName, options.serviceVersion);
   return {
     ship: (line, messageKey, labels) => otelLogger.emit(toRecord(line, messageKey, labels)),
+    shipShaped: (line, shape) =>
+      provider.getLogger(shape.scope).emit({
+        timestamp: shape.time,
+        body: line[shape.messageKey] as LogRecord['body'],
+        severityNumber: shape.severity,
+        severityText: shape.severityText,
+        attributes: lineAttributes(line, shape.messageKey, shape.notAttributes),
+        context: contextOf(line),
+      }),
     flush: () => provider.forceFlush(),
     close: () => provider.shutdown(),
   };
@@ -259,7 +292,10 @@ export default async function otlpWorker(options: WorkerOptions): Promise<Transf
       const messageKey = source.messageKey;
       source.on('data', (line: PinoLine) => {
         try {
-          out.ship(line, messageKey, labels);
+          const tag = line[TAG];
+          const shape = tag === undefined ? undefined : readAppRecord(line, tag);
+          if (shape === undefined) out.ship(line, messageKey, labels);
+          else if (shape !== null) out.shipShaped(line, shape);
         } catch {
           dropped(); // a line that cannot be shipped costs that line, not the worker
         }

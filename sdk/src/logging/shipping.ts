@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/options';
 import { warnOnce } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
-import { reportExportFailure } from '../tracing/exporter';
+import { reportExportFailure } from '../otlp/export-failures';
 import { destinations, logger } from './logger';
 import type { WorkerOptions } from './otlp-worker';
 
@@ -49,19 +49,34 @@ export function startLogShipping(
     batch: config.blrp,
   };
   let failed = false;
-  destinations.add({
-    level: 'trace',
-    stream: {
-      write(line: string) {
-        if (stopped) return;
-        if (transport === undefined && !failed) {
-          transport = createTransport(config, options);
-          failed = transport === undefined;
-        }
-        if (transport !== undefined) batch(line);
-      },
-    },
-  });
+  ship = (line: string) => {
+    if (stopped) return;
+    if (transport === undefined && !failed) {
+      transport = createTransport(config, options);
+      failed = transport === undefined;
+    }
+    if (transport !== undefined) batch(line);
+  };
+  destinations.add({ level: 'trace', stream: { write: ship } });
+}
+
+/** Hands one line to the worker; unset until shipping starts, and never set with logs off. */
+let ship: ((line: string) => void) | undefined;
+
+/**
+ * Whether lines handed to shipAppLine() are shipped: the app loggers' hooks skip all their work
+ * (and their lines stay stdout-only) while this is false.
+ */
+export function appLinesShipped(): boolean {
+  return ship !== undefined && !stopped;
+}
+
+/**
+ * Ships a line from one of the app's own loggers through the same batches and worker as the
+ * SDK's logger (a JSON line tagged by app-records.ts).
+ */
+export function shipAppLine(line: string): void {
+  ship?.(line);
 }
 
 // Lines are handed to the worker in batches: every hand-over costs a Buffer, an Atomics round

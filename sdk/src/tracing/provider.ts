@@ -14,7 +14,8 @@ import type { Config } from '../config/options';
 import { rateLimitedWarner, warn } from '../config/warn';
 import { selfMetrics } from '../metrics/registry';
 import { EncodingSpanProcessor } from './encoding-span-processor';
-import { createEncodedSpanExporter, createSpanExporter, exportFailedRecently } from './exporter';
+import { exportFailedRecently } from '../otlp/export-failures';
+import { createEncodedSpanExporter, createSpanExporter } from './exporter';
 
 function sampler(config: Config): Sampler {
   switch (config.sampler) {

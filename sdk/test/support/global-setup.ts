@@ -1,32 +1,49 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
-const EXPRESS4 = join(__dirname, '..', 'fixtures', 'express4');
+const FIXTURES = join(__dirname, '..', 'fixtures');
+const run = promisify(execFile);
 
-function installedVersion(): string | undefined {
-  const pkg = join(EXPRESS4, 'node_modules', 'express', 'package.json');
-  return existsSync(pkg)
-    ? (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version
-    : undefined;
+/** Fixture apps with their own dependencies: a folder with a lockfile. */
+function fixtureApps(): string[] {
+  return readdirSync(FIXTURES)
+    .map((name) => join(FIXTURES, name))
+    .filter((dir) => existsSync(join(dir, 'package-lock.json')));
+}
+
+/** Whether `npm ci` installed the folder from its current lockfile. */
+function installed(dir: string): boolean {
+  const marker = join(dir, 'node_modules', '.package-lock.json');
+  return (
+    existsSync(marker) &&
+    statSync(marker).mtimeMs >= statSync(join(dir, 'package-lock.json')).mtimeMs
+  );
 }
 
 /**
- * The express 4 fixture needs express 4 next to it while the workspace has express 5. npm does
- * not install a workspace nested inside another one, so the fixture keeps its own lockfile and is
- * installed from it here (`npm ci`), once.
+ * The fixture apps run the libraries a user's app would (express 4 next to the workspace's
+ * express 5, fastify 4 and 5, node-redis 4 and 5, NestJS, database clients, loggers) without
+ * making them the SDK's dependencies. npm does not install a workspace nested inside another one,
+ * so each keeps its own lockfile and is installed from it here (`npm ci`), once.
  */
-export default function setup(): void {
-  if (installedVersion()?.startsWith('4.')) return;
-  const command = ['ci', '--prefix', EXPRESS4, '--no-audit', '--no-fund'];
-  try {
-    execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', command, { stdio: 'inherit' });
-  } catch (err) {
-    throw new Error(
-      `express 4 for the fixture could not be installed (${(err as Error).message}); run: npm ${command.join(' ')}`,
-      { cause: err },
-    );
-  }
-  if (!installedVersion()?.startsWith('4.'))
-    throw new Error(`npm ci in ${EXPRESS4} did not install express 4`);
+export default async function setup(): Promise<void> {
+  const missing = fixtureApps().filter((dir) => !installed(dir));
+  await Promise.all(
+    missing.map(async (dir) => {
+      const command = ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts'];
+      process.stdout.write(`installing the fixture app ${dir} (npm ${command.join(' ')})\n`);
+      try {
+        await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', command, {
+          maxBuffer: 64 * 1024 * 1024,
+        });
+      } catch (err) {
+        throw new Error(
+          `the fixture app in ${dir} could not be installed (${(err as Error).message}); run: npm ${command.join(' ')}`,
+          { cause: err },
+        );
+      }
+    }),
+  );
 }

@@ -3,6 +3,9 @@ import {
   InstrumentationNodeModuleDefinition,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
+import type { IncomingMessage } from 'node:http';
+import { recordServerError } from '../http/server-spans';
+import { addRouteReader, removeRouteReader, UNMATCHED_ROUTE } from '../http/route';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-express: with its layer
 // spans off it still wrapped every middleware and route layer, and per layer per request it
@@ -116,9 +119,22 @@ export function routeTemplate(route: unknown): string | undefined {
   return value;
 }
 
+/**
+ * The route of a request express handled: the template of the route it matched (`req.route`),
+ * `unmatched` when an express app saw the request but no route took it, undefined when no express
+ * app saw it. A route declared before express was patched has no known template: `unmatched`,
+ * rather than a partial template that would merge unrelated routes.
+ */
+function readExpressRoute(req: IncomingMessage): string | undefined {
+  const r = req as IncomingMessage & { route?: unknown; app?: unknown };
+  if (r.route !== undefined) return routeTemplate(r.route) || UNMATCHED_ROUTE;
+  // express gives every request it handles its app (through the request prototype it sets).
+  return isApp(r.app) ? UNMATCHED_ROUTE : undefined;
+}
+
 type Fn = (this: Tagged, ...args: unknown[]) => unknown;
 interface ExpressExports {
-  Router: { prototype?: { route?: Fn; use?: Fn }; route?: Fn; use?: Fn };
+  Router: { prototype?: { route?: Fn; use?: Fn; handle?: Fn }; route?: Fn; use?: Fn; handle?: Fn };
   application: { use: Fn; route: Fn };
 }
 
@@ -139,18 +155,22 @@ export class ExpressRoutes extends InstrumentationBase {
         (exports: ExpressExports) => {
           const proto = this.routerProto(exports);
           if (proto === undefined) return exports;
+          addRouteReader(readExpressRoute);
           this._wrap(proto, 'route', routePatch);
           this._wrap(proto, 'use', routerUsePatch);
+          this._wrap(proto, 'handle', handlePatch);
           this._wrap(exports.application, 'use', appUsePatch);
           this._wrap(exports.application, 'route', appRoutePatch);
           return exports;
         },
         (exports: ExpressExports | undefined) => {
           if (exports === undefined) return;
+          removeRouteReader(readExpressRoute);
           const proto = this.routerProto(exports);
           if (proto !== undefined) {
             this._unwrap(proto, 'route');
             this._unwrap(proto, 'use');
+            this._unwrap(proto, 'handle');
           }
           this._unwrap(exports.application, 'use');
           this._unwrap(exports.application, 'route');
@@ -160,11 +180,13 @@ export class ExpressRoutes extends InstrumentationBase {
   }
 
   /** Express 5: `Router.prototype`; express 4: `Router` itself is the routers' prototype. */
-  private routerProto(exports: ExpressExports): { route: Fn; use: Fn } | undefined {
+  private routerProto(exports: ExpressExports): { route: Fn; use: Fn; handle: Fn } | undefined {
     const router = exports?.Router;
     const proto = typeof router?.prototype?.route === 'function' ? router.prototype : router;
-    return typeof proto?.route === 'function' && typeof proto.use === 'function'
-      ? (proto as { route: Fn; use: Fn })
+    return typeof proto?.route === 'function' &&
+      typeof proto.use === 'function' &&
+      typeof proto.handle === 'function'
+      ? (proto as { route: Fn; use: Fn; handle: Fn })
       : undefined;
   }
 }
@@ -177,9 +199,51 @@ function routePatch(original: Fn): Fn {
   };
 }
 
+/** Whether `err` is an error rather than express's own `next('route')` / `next('router')`. */
+function isError(err: unknown): boolean {
+  return err !== undefined && err !== null && err !== 'route' && err !== 'router';
+}
+
+/**
+ * An error that leaves a router unhandled (a handler threw, rejected or called `next(err)`, and
+ * no error middleware answered) reaches the callback a router is handled with; the final
+ * handler then sends a 500. One closure per router a request passes through.
+ */
+function handlePatch(original: Fn): Fn {
+  return function handle(this: Tagged, req: unknown, res: unknown, out?: unknown) {
+    if (typeof out !== 'function') return original.call(this, req, res, out);
+    const done = out as (...args: unknown[]) => unknown;
+    return original.call(this, req, res, function next(this: unknown, err?: unknown) {
+      if (isError(err)) recordServerError(req as IncomingMessage, err);
+      // eslint-disable-next-line prefer-rest-params
+      return done.apply(this, arguments as unknown as unknown[]);
+    });
+  };
+}
+
+/**
+ * An error middleware (four parameters) is given the errors the app handles itself: wrapped
+ * where it is mounted, so that nothing runs per request until one is called.
+ */
+function withErrorRecording(fn: unknown): unknown {
+  if (Array.isArray(fn)) return fn.map(withErrorRecording);
+  if (typeof fn !== 'function' || fn.length !== 4 || isRouter(fn) || isApp(fn)) return fn;
+  const handler = fn as (...args: unknown[]) => unknown;
+  return function errorMiddleware(
+    this: unknown,
+    err: unknown,
+    req: unknown,
+    res: unknown,
+    next: unknown,
+  ) {
+    if (isError(err)) recordServerError(req as IncomingMessage, err);
+    return handler.call(this, err, req, res, next);
+  };
+}
+
 function routerUsePatch(original: Fn): Fn {
   return function use(this: Tagged, ...args: unknown[]) {
-    const result = original.apply(this, args);
+    const result = original.apply(this, args.map(withErrorRecording));
     const path = mountPath(args);
     if (path !== undefined)
       // Routers, and apps mounted on a router (app.use wraps the apps it mounts; see below).

@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { clientDuration } from '../metrics/registry';
+import { clientDuration } from '../../metrics/registry';
 import { methodLabel } from './route';
 
 /** How an outbound call ended. `status` 0: no response. */

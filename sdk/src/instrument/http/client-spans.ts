@@ -18,7 +18,7 @@ import { endClientSpan } from './client-span-end';
 import { methodLabel } from './route';
 import { PatchingInstrumentation } from './patching-instrumentation';
 import { withSpan } from './request-context';
-import { startSdkSpan } from '../tracing/fast-span';
+import { startSdkSpan } from '../../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: per outbound call
 // it bound the request and the response to the caller's context by replacing eight listener

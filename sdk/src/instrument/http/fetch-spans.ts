@@ -15,7 +15,7 @@ import { endClientSpan } from './client-span-end';
 import { PatchingInstrumentation, SDK_SCOPE } from './patching-instrumentation';
 import { methodLabel } from './route';
 import { withSpan } from './request-context';
-import { startSdkSpan } from '../tracing/fast-span';
+import { startSdkSpan } from '../../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-undici: per call it
 // parsed the URL with `new URL`, copied the request headers into a Map, ran every hook through

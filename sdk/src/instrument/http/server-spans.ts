@@ -11,14 +11,14 @@ import {
 import { RPCType, type RPCMetadata } from '@opentelemetry/core';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { serverDuration } from '../metrics/registry';
-import { metricsServer } from '../metrics/server';
+import { serverDuration } from '../../metrics/registry';
+import { metricsServer } from '../../metrics/server';
 import { redactQuery } from './redact-query';
 import { EXTRACT_ROOT, requestContext } from './request-context';
 import { methodLabel, routeOf, UNMATCHED_ROUTE } from './route';
 import { traceresponse } from './traceresponse';
 import { PatchingInstrumentation } from './patching-instrumentation';
-import { startSdkSpan } from '../tracing/fast-span';
+import { startSdkSpan } from '../../tracing/fast-span';
 
 // Written by hand rather than taken from @opentelemetry/instrumentation-http: its server side
 // costs a hello-world express app half of its throughput (per request it parses the URL, builds
@@ -38,8 +38,10 @@ interface RequestState {
   /** The context the request's handlers, and its and its response's listeners, run in. */
   ctx: Context;
   ended: boolean;
+  /** The error a framework reported for the request (a handler threw, rejected or passed one on). */
+  error?: unknown;
 }
-type Tracked = IncomingMessage & { [STATE]?: RequestState; route?: unknown };
+type Tracked = IncomingMessage & { [STATE]?: RequestState };
 type TrackedResponse = ServerResponse & { [STATE]?: RequestState };
 type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
 
@@ -113,15 +115,21 @@ function endRequest(res: ServerResponse, req: Tracked, state: RequestState): voi
   // A response never sent (client gone, socket destroyed) is labelled 0, as outbound calls
   // without a response are: still timed, so a hanging handler shows in the latency panels.
   const status = sent ? res.statusCode : 0;
-  if (route !== UNMATCHED_ROUTE) {
+  // `unmatched` is a label for dashboards, not a template: the span keeps its method name.
+  if (route !== undefined && route !== UNMATCHED_ROUTE) {
     span.setAttribute('http.route', route);
     span.updateName(`${method} ${route}`);
   }
   if (sent) {
     span.setAttribute('http.response.status_code', status);
     if (status >= 500) {
-      span.setAttribute('error.type', String(status));
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      const error = state.error;
+      span.setAttribute('error.type', error === undefined ? String(status) : errorType(error));
+      span.setStatus(
+        error === undefined
+          ? { code: SpanStatusCode.ERROR }
+          : { code: SpanStatusCode.ERROR, message: errorMessage(error) },
+      );
     }
   } else {
     span.setAttribute('error.type', 'aborted');
@@ -135,11 +143,52 @@ function endRequest(res: ServerResponse, req: Tracked, state: RequestState): voi
   const methodValue = methodLabel(method);
   serverDuration.record(
     `${methodValue} ${status} ${route}`,
-    { http_request_method: methodValue, http_route: route, http_response_status_code: status },
+    {
+      http_request_method: methodValue,
+      // No route: an empty value, which Prometheus stores as no label at all.
+      http_route: route ?? '',
+      http_response_status_code: status,
+    },
     seconds,
     // Only sampled traces are exported, so only they make exemplars worth clicking.
     sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined,
   );
+}
+
+/**
+ * Records the error a framework saw for a request (a handler threw or rejected, or passed an
+ * error to `next()`): an `exception` event on the server span now, and, if the response is a 5xx,
+ * the error's type and message as the span's `error.type` and status description. The same
+ * error reported twice (by nested routers, say) is one event.
+ */
+export function recordServerError(req: IncomingMessage, error: unknown): void {
+  const state = (req as Tracked)[STATE];
+  if (state === undefined || state.ended || state.error === error) return;
+  state.error = error;
+  try {
+    // exception.type as error.type: the class (a subclass inherits `name` from Error).
+    state.span.recordException({
+      name: errorType(error),
+      message: errorMessage(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+  } catch {
+    // an odd error object must not break the request
+  }
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof Error) return error.constructor?.name || error.name || 'Error';
+  return typeof error;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
+  } catch {
+    return String(error);
+  }
 }
 
 function patchedEmit(original: Emit, scheme: 'http' | 'https', tracer: () => Tracer): Emit {
