@@ -15,6 +15,9 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed, millisToHrTime } from '@opentelemetry/core';
 
+/** W3C Trace Context level 2's random trace-id flag. */
+const RANDOM_FLAG = 0x02;
+
 // The SDK starts a span for every request it serves and every call it makes. The tracer's
 // startSpan sanitises the attributes twice, validates each one again as the span stores it, maps
 // an empty links array and converts times through several intermediate arrays: a third or more
@@ -240,10 +243,12 @@ export function startSdkSpan(
   const spanContext: SpanContext = {
     traceId,
     spanId,
+    // W3C Trace Context level 2: the caller's random flag (0x02) says its trace id is random;
+    // the trace id is kept, so the flag is too (upstream's Tracer drops it).
     traceFlags:
-      result.decision === SamplingDecision.RECORD_AND_SAMPLED
+      (result.decision === SamplingDecision.RECORD_AND_SAMPLED
         ? TraceFlags.SAMPLED
-        : TraceFlags.NONE,
+        : TraceFlags.NONE) | (validParent === undefined ? 0 : validParent.traceFlags & RANDOM_FLAG),
     traceState: result.traceState ?? traceState,
   };
   if (result.decision === SamplingDecision.NOT_RECORD) {

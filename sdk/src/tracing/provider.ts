@@ -16,6 +16,7 @@ import { selfMetrics } from '../metrics/registry';
 import { EncodingSpanProcessor } from './encoding-span-processor';
 import { exportFailedRecently } from '../otlp/export-failures';
 import { createEncodedSpanExporter, createSpanExporter } from './exporter';
+import { propagatorFromEnv } from './propagation';
 
 function sampler(config: Config): Sampler {
   switch (config.sampler) {
@@ -94,7 +95,7 @@ function installDiag(config: Config): void {
   });
 }
 
-/** Builds and registers the global tracer provider (context manager, W3C propagators included). */
+/** Builds and registers the global tracer provider, its context manager and OTEL_PROPAGATORS. */
 export function startTracing(
   config: Config,
   attributes: Record<string, string | number | boolean>,
@@ -120,7 +121,8 @@ export function startTracing(
   // report a bad value a second time; the SDK's own warning (config/env) has already named it.
   installDiag(config);
   try {
-    provider.register();
+    // The SDK's own W3C Trace Context Level 2 propagator instead of upstream's default.
+    provider.register({ propagator: propagatorFromEnv() });
   } catch (err) {
     warn(`could not register the tracer provider: ${(err as Error).message}`);
   }
