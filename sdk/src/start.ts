@@ -14,6 +14,7 @@ import {
   startLogShipping,
   stopLogShipping,
 } from './logging/shipping';
+import { startMetricsPush, type MetricsPush } from './metrics/otlp-push';
 import { initRegistry } from './metrics/registry';
 import { metricsServer, startMetricsServer } from './metrics/server';
 import { cancelExports } from './otlp/export-transport';
@@ -30,6 +31,7 @@ interface SdkState {
   config?: Config;
   provider?: NodeTracerProvider;
   metricsReady?: Promise<unknown>;
+  metricsPush?: MetricsPush;
   stopping?: Promise<void>;
 }
 
@@ -79,11 +81,7 @@ function startOnce(options: StartOptions, viaRegister: boolean): void {
   if (isMainThread) warnIfStartedByEsmEntry(viaRegister ? 'register' : 'start');
 
   const attributes = resourceAttributes(config);
-  initRegistry({
-    service_name: config.serviceName,
-    service_version: config.serviceVersion,
-    deployment_environment: config.deploymentEnvironment,
-  });
+  initRegistry(serviceLabels(config));
 
   const { instrumentations, esmModules, esmLibrary } = selectInstrumentations(
     config.instrumentations,
@@ -96,6 +94,13 @@ function startOnce(options: StartOptions, viaRegister: boolean): void {
 
   if (config.metricsServer)
     state.metricsReady = startMetricsServer(config.metricsPort, config.metricsHost);
+  if (config.metricsPush !== undefined) {
+    try {
+      state.metricsPush = startMetricsPush(config.metricsPush, attributes);
+    } catch (err) {
+      warn(`OTLP metrics push could not start (${(err as Error).message}); metrics are not pushed`);
+    }
+  }
   startLogShipping(config, attributes);
 
   // Lines logged while the flush ran are written before the signal is re-raised, if the
@@ -114,6 +119,19 @@ function startOnce(options: StartOptions, viaRegister: boolean): void {
 }
 
 /**
+ * The service identity on every series. A version or environment nobody set is no label at all
+ * (prom-client would print an undefined default label as "undefined"), so it is left out here;
+ * Prometheus treats a missing label as empty.
+ */
+function serviceLabels(config: Config): Parameters<typeof initRegistry>[0] {
+  const labels: Parameters<typeof initRegistry>[0] = { service_name: config.serviceName };
+  if (config.serviceVersion !== undefined) labels.service_version = config.serviceVersion;
+  if (config.deploymentEnvironment !== undefined)
+    labels.deployment_environment = config.deploymentEnvironment;
+  return labels;
+}
+
+/**
  * Exports what is buffered (spans, log records) within the deadline; the SDK keeps running.
  * Exports never keep a finished process alive, so after the deadline nothing of the flush does.
  */
@@ -125,6 +143,7 @@ export function flush(): Promise<void> {
       // The provider's own flush timeout is a referenced 30 s timer.
       state.provider?.forceFlush({ timeoutMillis: deadline }),
       flushLogShipping(deadline),
+      state.metricsPush?.flush(),
     ]),
     deadline,
   );
@@ -139,7 +158,11 @@ export function flush(): Promise<void> {
 export function shutdown(): Promise<void> {
   if (state.stopping !== undefined) return state.stopping;
   const deadline = state.config?.shutdownTimeoutMs ?? 2000;
-  const work = Promise.allSettled([state.provider?.shutdown(), flushLogShipping(deadline)]);
+  const work = Promise.allSettled([
+    state.provider?.shutdown(),
+    flushLogShipping(deadline),
+    state.metricsPush?.shutdown(),
+  ]);
   state.stopping = withDeadline(work, deadline).then(() => {
     cancelExports(true);
     stopLogShipping();

@@ -108,7 +108,86 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('invents no version and no environment; an explicitly set NODE_ENV names the environment', () => {
+    // the runner's own package.json may name a version: options and variables are what is tested
+    const c = resolveConfig({ serviceVersion: undefined }, {});
+    expect(c.deploymentEnvironment).toBeUndefined();
+    expect(c.serviceVersion).not.toBe('0.0.0');
+    expect(resolveConfig({}, { NODE_ENV: 'production' }).deploymentEnvironment).toBe('production');
+    expect(
+      resolveConfig(
+        {},
+        { NODE_ENV: 'production', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=eu' },
+      ).deploymentEnvironment,
+    ).toBe('eu');
+    expect(
+      resolveConfig({ deploymentEnvironment: 'opt' }, { NODE_ENV: 'x' }).deploymentEnvironment,
+    ).toBe('opt');
+  });
+
+  it('reads OTEL_METRICS_EXPORTER as a list: prometheus (default), otlp, none', () => {
+    const byDefault = resolveConfig({}, {});
+    expect(byDefault.metricsServer).toBe(true);
+    expect(byDefault.metricsPush).toBeUndefined();
+    const otlp = resolveConfig({}, { OTEL_METRICS_EXPORTER: 'otlp' });
+    expect(otlp.metricsServer).toBe(false);
+    expect(otlp.metricsPush).toEqual({
+      url: 'http://localhost:4318/v1/metrics',
+      intervalMillis: 60000,
+      timeoutMillis: 30000,
+      delta: false,
+    });
+    const both = resolveConfig(
+      {},
+      {
+        OTEL_METRICS_EXPORTER: 'prometheus, otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_METRIC_EXPORT_INTERVAL: '15000',
+        OTEL_METRIC_EXPORT_TIMEOUT: '5000',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Delta',
+      },
+    );
+    expect(both.metricsServer).toBe(true);
+    expect(both.metricsPush).toEqual({
+      url: 'http://collector:4318/v1/metrics',
+      intervalMillis: 15000,
+      timeoutMillis: 5000,
+      delta: true,
+    });
+    expect(
+      resolveConfig(
+        {},
+        {
+          OTEL_METRICS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://mimir:9009/otlp/v1/metrics',
+          OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'lowmemory',
+        },
+      ).metricsPush,
+    ).toMatchObject({ url: 'http://mimir:9009/otlp/v1/metrics', delta: true });
+    const none = resolveConfig({}, { OTEL_METRICS_EXPORTER: 'none' });
+    expect(none.metricsServer).toBe(false);
+    expect(none.metricsPush).toBeUndefined();
+    expect(written).toEqual([]);
+  });
+
   it.each([
+    ['OTEL_METRIC_EXPORT_INTERVAL', '0', '60000'],
+    ['OTEL_METRIC_EXPORT_TIMEOUT', '90000', '60000'],
+    ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', 'sideways', 'cumulative'],
+    ['OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'http/json', 'http/protobuf'],
+  ])('with otlp metrics, %s=%s warns once and uses %s', (name, value, used) => {
+    resolveConfig({}, { OTEL_METRICS_EXPORTER: 'otlp', [name]: value });
+    resolveConfig({}, { OTEL_METRICS_EXPORTER: 'otlp', [name]: value });
+    const lines = written
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes(name));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(used);
+  });
+
+  it.each([
+    ['OTEL_METRICS_EXPORTER', 'console', 'ignoring it'],
     ['OTEL_TRACES_SAMPLER', 'sometimes', 'parentbased_always_on'],
     ['OTEL_TRACES_SAMPLER_ARG', 'abc', '1'],
     ['OTEL_EXPORTER_PROMETHEUS_PORT', '-1', '9464'],

@@ -24,8 +24,12 @@ async function routeOf(port: number, metricsPort: number, service: string): Prom
   expect(span.resource['service.name']).toBe(service);
   expect((await fetch(`http://127.0.0.1:${port}/api/v1/missing`)).status).toBe(404);
   const text = await scrape(metricsPort);
-  expect(text).toContain(`http_route="/api/v1/orders/:id",http_response_status_code="200"} 1`);
-  expect(text).toContain(`http_route="unmatched",http_response_status_code="404"} 1`);
+  expect(text).toContain(
+    `http_route="/api/v1/orders/:id",http_response_status_code="200",url_scheme="http"} 1`,
+  );
+  expect(text).toContain(
+    `http_route="unmatched",http_response_status_code="404",url_scheme="http"} 1`,
+  );
 }
 
 /** The app called itself over http: its server span, a client span under it, the inner server span under that. */
@@ -81,7 +85,7 @@ describe('an express 4 app', () => {
     // A sub-app mounted at a path with a parameter: express 4 keeps its router elsewhere.
     expect((await fetch(`http://127.0.0.1:${app.port}/tenants/t1/items/9`)).status).toBe(200);
     expect(await scrape(app.metricsPort)).toContain(
-      'http_route="/tenants/:tenant/items/:item",http_response_status_code="200"} 1',
+      'http_route="/tenants/:tenant/items/:item",http_response_status_code="200",url_scheme="http"} 1',
     );
     const span = receiver.spans.find((s) => s.resource['service.name'] === 'express4-fixture');
     expect(span?.resource['service.version']).toBe('4.0.0-fixture');

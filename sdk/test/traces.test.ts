@@ -120,6 +120,8 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
       'url.full': `http://127.0.0.1:${back.port}/api/v1/orders/8?sig=REDACTED&a=1`,
       'http.response.status_code': 200,
       'network.protocol.version': '1.1',
+      'network.peer.address': '127.0.0.1',
+      'network.peer.port': back.port,
     });
     expect(answered?.statusCode).toBe(0);
     // The back service continued the trace from the injected traceparent.
@@ -154,7 +156,8 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
 
     const text = await scrape(front.metricsPort);
     expect(text).toMatch(
-      /http_client_request_duration_seconds_count\{[^}]*http_request_method="GET",server_address="127.0.0.1",http_response_status_code="0"\} 2/,
+      // No response: no status code label (not an invented one), and the error's type.
+      /http_client_request_duration_seconds_count\{[^}]*http_request_method="GET",server_address="127.0.0.1",server_port="\d+",error_type="ECONNREFUSED"\} 2/,
     );
   });
 
@@ -173,7 +176,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     );
     expect(routes).toEqual(new Set(['/api/v1/orders/:id', 'unmatched']));
     expect(text).toMatch(
-      /http_server_request_duration_seconds_count\{service_name="back",service_version="[^"]+",deployment_environment="test",http_request_method="GET",http_route="unmatched",http_response_status_code="404"\} 3/,
+      /http_server_request_duration_seconds_count\{service_name="back",service_version="[^"]+",deployment_environment="test",http_request_method="GET",http_route="unmatched",http_response_status_code="404",url_scheme="http"\} 3/,
     );
     expect(text).toContain('# EOF');
 
@@ -212,7 +215,9 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     const count = (route: string) => {
       const label = route.replace(/\\/g, '\\\\').replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
       const series = `http_server_request_duration_seconds_count\\{[^}]*http_route="${label}",`;
-      return new RegExp(`${series}http_response_status_code="200"\\} (\\d+)`).exec(text)?.[1];
+      return new RegExp(
+        `${series}http_response_status_code="200",url_scheme="http"\\} (\\d+)`,
+      ).exec(text)?.[1];
     };
     expect(count('/tenants/:tenant/items/:item')).toBe('2');
     expect(count('/a,/b/ping')).toBe('2');
@@ -224,7 +229,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     const text = await scrape(front.metricsPort);
     // fetch and http.get of the first test, two http calls answered in the outbound test.
     expect(text).toMatch(
-      /http_client_request_duration_seconds_count\{service_name="front",service_version="[^"]+",deployment_environment="development",http_request_method="GET",server_address="127.0.0.1",http_response_status_code="200"\} 4/,
+      /http_client_request_duration_seconds_count\{service_name="front",service_version="[^"]+",http_request_method="GET",server_address="127.0.0.1",server_port="\d+",http_response_status_code="200"\} 4/,
     );
     for (const name of [
       'process_cpu_seconds_total',
@@ -238,7 +243,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(text).toMatch(/^o11y_sdk_export_failures_total\{[^}]*signal="traces"[^}]*\} 0$/m);
     // The SDK's own exports to the collector are not the app's outbound traffic.
     expect(text).not.toMatch(
-      /server_address="127.0.0.1",http_response_status_code="200"\} ([5-9]|\d\d)/,
+      /server_address="127.0.0.1",server_port="\d+",http_response_status_code="200"\} ([5-9]|\d\d)/,
     );
   });
 
@@ -372,7 +377,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     }
   });
 
-  it('times a request whose client went away before the response, with status code 0 and an aborted span', async () => {
+  it('times a request whose client went away before the response, without a status code and with error type aborted', async () => {
     const controller = new AbortController();
     const sent = fetch(`http://127.0.0.1:${back.port}/slow?ms=400`, {
       signal: controller.signal,
@@ -388,7 +393,7 @@ describe('two CommonJS express 5 services started with --import @o11y/sdk/regist
     expect(span.attributes['http.response.status_code']).toBeUndefined();
     const text = await scrape(back.metricsPort);
     expect(text).toMatch(
-      /http_server_request_duration_seconds_count\{[^}]*http_route="\/slow",http_response_status_code="0"\} 1/,
+      /http_server_request_duration_seconds_count\{[^}]*http_route="\/slow",url_scheme="http",error_type="aborted"\} 1/,
     );
   });
 });

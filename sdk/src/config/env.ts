@@ -1,5 +1,7 @@
-import type { Config, OtlpProtocol, SamplerName, StartOptions } from './options';
+import type { Config, SamplerName, StartOptions } from './options';
 import { readAppPackage } from './app-package';
+import { bad, boolEnv, intEnv, protocolValue, raw, urlValue, type Env } from './env-values';
+import { metricsExporters, metricsPushConfig } from './metrics-env';
 import { warnOnce } from './warn';
 
 /**
@@ -66,62 +68,6 @@ const DIAG_TO_PINO: Record<string, string> = {
   ALL: 'trace',
 };
 
-type Env = Record<string, string | undefined>;
-
-function raw(env: Env, name: string): string | undefined {
-  const v = env[name];
-  if (v === undefined) return undefined;
-  const t = v.trim();
-  return t === '' ? undefined : t;
-}
-
-function bad(name: string, value: string, used: string | number | boolean, why = ''): void {
-  warnOnce(
-    `env:${name}=${value}`,
-    `${name}=${JSON.stringify(value)} is invalid${why ? ` (${why})` : ''}; using ${String(used)} instead`,
-  );
-}
-
-function boolEnv(env: Env, name: string, def: boolean): boolean {
-  const v = raw(env, name);
-  if (v === undefined) return def;
-  const l = v.toLowerCase();
-  if (l === 'true' || l === '1') return true;
-  if (l === 'false' || l === '0') return false;
-  bad(name, v, def, 'expected true or false');
-  return def;
-}
-
-function intEnv(env: Env, name: string, def: number, min: number, max: number): number {
-  const v = raw(env, name);
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    bad(name, v, def, `expected an integer from ${min} to ${max}`);
-    return def;
-  }
-  return n;
-}
-
-function urlValue(name: string, v: string | undefined, def: string): string {
-  if (v === undefined) return def;
-  try {
-    const u = new URL(v);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-    return v;
-  } catch {
-    bad(name, v, def, 'expected an http(s) URL');
-    return def;
-  }
-}
-
-function protocolValue(name: string, v: string | undefined, def: OtlpProtocol): OtlpProtocol {
-  if (v === undefined) return def;
-  if (v === 'http/protobuf' || v === 'http/json') return v;
-  bad(name, v, def, 'supported: http/protobuf, http/json');
-  return def;
-}
-
 /** Parses `k=v,k2=v2` (values percent-encoded, per the OTel spec); bad entries are warned about and skipped. */
 export function parseResourceAttributes(value: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -181,14 +127,14 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     envAttrs['service.name'] ??
     pkg.name ??
     'unknown_service:node';
-  const serviceVersion =
-    options.serviceVersion ?? envAttrs['service.version'] ?? pkg.version ?? '0.0.0';
+  // Never invented: absent unless the app's package.json, an option or a variable says it.
+  const serviceVersion = options.serviceVersion ?? envAttrs['service.version'] ?? pkg.version;
+  // An explicitly set NODE_ENV names the environment too (it is what Node apps set).
   const deploymentEnvironment =
     options.deploymentEnvironment ??
     envAttrs['deployment.environment.name'] ??
     envAttrs['deployment.environment'] ??
-    raw(env, 'NODE_ENV') ??
-    'development';
+    raw(env, 'NODE_ENV');
 
   const base = stripSlash(
     urlValue(
@@ -206,6 +152,11 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
     options.logsEndpoint ?? raw(env, 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'),
     `${base}/v1/logs`,
+  );
+  const metricsEndpoint = urlValue(
+    'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+    options.metricsEndpoint ?? raw(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'),
+    `${base}/v1/metrics`,
   );
   const protocol = protocolValue(
     'OTEL_EXPORTER_OTLP_PROTOCOL',
@@ -316,13 +267,11 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
       );
   }
   const metricsHost = options.metricsHost ?? raw(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
-  let metricsServer = options.metricsServer ?? boolEnv(env, 'O11Y_METRICS_SERVER', true);
-  const me = raw(env, 'OTEL_METRICS_EXPORTER');
-  if (me !== undefined) {
-    if (me === 'none') metricsServer = false;
-    else if (me !== 'prometheus')
-      bad('OTEL_METRICS_EXPORTER', me, 'prometheus', 'supported: prometheus, none');
-  }
+  const exporters = metricsExporters(raw(env, 'OTEL_METRICS_EXPORTER'));
+  const metricsServer =
+    options.metricsServer ??
+    (exporters.has('prometheus') && boolEnv(env, 'O11Y_METRICS_SERVER', true));
+  const metricsPush = exporters.has('otlp') ? metricsPushConfig(env, metricsEndpoint) : undefined;
 
   const named =
     options.enabledInstrumentations ?? listEnv(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
@@ -357,6 +306,7 @@ export function resolveConfig(options: StartOptions = {}, env: Env = process.env
     metricsServer,
     metricsPort,
     metricsHost,
+    metricsPush,
     instrumentations,
     instrumentationsNamed: named !== undefined,
     shutdownTimeoutMs:

@@ -2,9 +2,9 @@
 export interface StartOptions {
   /** `service.name`; default `OTEL_SERVICE_NAME`, then the app's package.json name. */
   serviceName?: string;
-  /** `service.version`; default the app's package.json version. */
+  /** `service.version`; default `OTEL_RESOURCE_ATTRIBUTES`, then the app's package.json version, else absent. */
   serviceVersion?: string;
-  /** `deployment.environment.name`; default from `OTEL_RESOURCE_ATTRIBUTES`, then `NODE_ENV`, then `development`. */
+  /** `deployment.environment.name`; default from `OTEL_RESOURCE_ATTRIBUTES`, then `NODE_ENV`, else absent. */
   deploymentEnvironment?: string;
   /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. */
   resourceAttributes?: Record<string, string | number | boolean>;
@@ -14,6 +14,8 @@ export interface StartOptions {
   tracesEndpoint?: string;
   /** Full OTLP logs URL; default `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` or `${endpoint}/v1/logs`. */
   logsEndpoint?: string;
+  /** Full OTLP metrics URL; default `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `${endpoint}/v1/metrics`. */
+  metricsEndpoint?: string;
   /** OTLP encoding; default `OTEL_EXPORTER_OTLP_PROTOCOL` or `http/protobuf`. */
   protocol?: OtlpProtocol;
   /** Prometheus port; default `OTEL_EXPORTER_PROMETHEUS_PORT` or 9464 (0 picks a free port). */
@@ -54,8 +56,8 @@ export type SamplerName =
 export interface Config {
   disabled: boolean;
   serviceName: string;
-  serviceVersion: string;
-  deploymentEnvironment: string;
+  serviceVersion: string | undefined;
+  deploymentEnvironment: string | undefined;
   resourceAttributes: Record<string, string | number | boolean>;
   tracesEndpoint: string;
   logsEndpoint: string;
@@ -82,6 +84,16 @@ export interface Config {
   metricsServer: boolean;
   metricsPort: number;
   metricsHost: string | undefined;
+  /** OTLP metrics push (`OTEL_METRICS_EXPORTER` lists `otlp`), else undefined. */
+  metricsPush:
+    | {
+        url: string;
+        intervalMillis: number;
+        timeoutMillis: number;
+        /** Counters and histograms as deltas since the previous export. */
+        delta: boolean;
+      }
+    | undefined;
   instrumentations: Set<string>;
   /** Whether the app named the instrumentations it wants (then one it cannot use is worth a warning). */
   instrumentationsNamed: boolean;

@@ -32,7 +32,9 @@ export function lineAttributes(
 ): Record<string, AnyValue> {
   const attributes: Record<string, AnyValue> = {};
   for (const key in line)
-    if (key !== messageKey && !notAttributes.has(key)) attributes[key] = line[key] as AnyValue;
+    // An empty key is no valid attribute name (nested ones are left out by the encoder).
+    if (key !== messageKey && key !== '' && !notAttributes.has(key))
+      attributes[key] = line[key] as AnyValue;
   return attributes;
 }
 

@@ -29,13 +29,14 @@ import {
   type PinoLine,
   type RecordShape,
 } from './otlp-log-encoding';
+import { parseLine } from './parse-line';
 import { readAppRecord, TAG } from './read-app-records';
 import { BY_TENS } from './severity';
 
 /** Options the main thread passes to the worker. */
 export interface WorkerOptions {
   loggerName: string;
-  serviceVersion: string;
+  serviceVersion: string | undefined;
   resourceAttributes: Record<string, string | number | boolean>;
   url: string;
   protocol: 'http/protobuf' | 'http/json';
@@ -302,7 +303,14 @@ export default async function otlpWorker(options: WorkerOptions): Promise<Transf
       });
     }) as never,
     // No `metadata`: nothing reads the last line's level and time back from this stream.
-    { expectPinoConfig: true, metadata: false, close: () => out.close() } as never,
+    // Big integers are kept exactly for the protobuf encoder; the logs SDK path (http/json)
+    // takes plain numbers.
+    {
+      expectPinoConfig: true,
+      metadata: false,
+      close: () => out.close(),
+      ...(options.protocol === 'http/protobuf' ? { parseLine } : {}),
+    } as never,
   )) as Transform & { flush?: (cb: (err?: Error) => void) => void };
   // thread-stream calls this for stream.flush(cb) on the main thread: records leave the process.
   stream.flush = (cb) => {

@@ -31,10 +31,11 @@ export const registry: Registry<OpenMetricsContentType> = (shared[REGISTRY] ??= 
 let runtimeStarted = false;
 
 /** Labels every series with the service identity and starts prom-client's runtime metrics once. */
+/** The service's labels on every series; one left out is absent (prom-client would print `undefined`). */
 export function initRegistry(labels: {
   service_name: string;
-  service_version: string;
-  deployment_environment: string;
+  service_version?: string;
+  deployment_environment?: string;
 }): void {
   registry.setDefaultLabels(labels);
   if (!runtimeStarted) {
@@ -152,19 +153,36 @@ function requestHistogram<L extends string>(options: HistogramOptions<L>): Reque
   };
 }
 
+// Labels: the stable HTTP semantic conventions' required and conditionally required attributes
+// of http.server.request.duration and http.client.request.duration. A label a request does not
+// have (no status code for a response never sent, no error type for a success) is left out of
+// its series rather than given an invented value.
+
 /** Inbound request duration: the R, E and D of RED. */
 export const serverDuration = requestHistogram({
   name: 'http_server_request_duration_seconds',
   help: 'Duration of inbound HTTP requests.',
-  labelNames: ['http_request_method', 'http_route', 'http_response_status_code'] as const,
+  labelNames: [
+    'http_request_method',
+    'http_route',
+    'http_response_status_code',
+    'url_scheme',
+    'error_type',
+  ] as const,
   buckets: HTTP_DURATION_BUCKETS,
   enableExemplars: true,
 });
 
-/** Outbound request duration, per remote host. */
+/** Outbound request duration, per remote host and port. */
 export const clientDuration = requestHistogram({
   name: 'http_client_request_duration_seconds',
   help: 'Duration of outbound HTTP requests.',
-  labelNames: ['http_request_method', 'server_address', 'http_response_status_code'] as const,
+  labelNames: [
+    'http_request_method',
+    'server_address',
+    'server_port',
+    'http_response_status_code',
+    'error_type',
+  ] as const,
   buckets: HTTP_DURATION_BUCKETS,
 });

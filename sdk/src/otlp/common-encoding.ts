@@ -8,13 +8,21 @@ import { ProtobufWriter } from './protobuf-writer';
 /** A value of a log line's field: JSON, so objects and arrays nest. */
 export type AnyValue = AttributeValue | null | undefined | { [key: string]: AnyValue } | AnyValue[];
 
+// int64's range: an integer outside it stays a double (upstream's encoder would saturate it).
+const INT64_MIN = -(2 ** 63);
+const INT64_END = 2 ** 63;
+const BIGINT64_MIN = -(2n ** 63n);
+const BIGINT64_MAX = 2n ** 63n - 1n;
+
 /** AnyValue (fields: string 1, bool 2, int 3, double 4, array 5, kvlist 6, bytes 7). */
 export function anyValue(w: ProtobufWriter, v: AnyValue): void {
   if (typeof v === 'string') {
     w.byte(0x0a);
     w.string(v);
   } else if (typeof v === 'number') {
-    if (Number.isSafeInteger(v)) {
+    // Every integral number is an int_value, as upstream encodes it: also those of 2^53 and
+    // above, which JSON.parse already rounded to the nearest double (that value is sent exactly).
+    if (Number.isInteger(v) && v >= INT64_MIN && v < INT64_END) {
       w.byte(0x18);
       w.int64(v);
     } else {
@@ -24,6 +32,17 @@ export function anyValue(w: ProtobufWriter, v: AnyValue): void {
   } else if (typeof v === 'boolean') {
     w.byte(0x10);
     w.byte(v ? 1 : 0);
+  } else if (typeof (v as unknown) === 'bigint') {
+    // A big integer read back exactly from a log line (logging/parse-line.ts); beyond int64 it
+    // is a double like any other number there, so a field keeps one type.
+    const b = v as unknown as bigint;
+    if (b >= BIGINT64_MIN && b <= BIGINT64_MAX) {
+      w.byte(0x18);
+      w.bigint64(b);
+    } else {
+      w.byte(0x21);
+      w.double(Number(b));
+    }
   } else if (v instanceof Uint8Array) {
     w.byte(0x3a);
     w.bytes(v);
@@ -46,7 +65,7 @@ export function anyValue(w: ProtobufWriter, v: AnyValue): void {
   // null and undefined: an empty AnyValue
 }
 
-/** Repeated KeyValue{key 1, value 2} under field `tag`. */
+/** Repeated KeyValue{key 1, value 2} under field `tag`; an empty key is invalid OTLP: left out. */
 export function keyValues(
   w: ProtobufWriter,
   tag: number,
@@ -54,6 +73,7 @@ export function keyValues(
 ): void {
   if (values === undefined) return;
   for (const key in values) {
+    if (key === '') continue;
     w.byte(tag);
     const kv = w.begin();
     w.byte(0x0a);

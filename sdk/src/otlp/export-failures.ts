@@ -11,7 +11,11 @@ export function exportFailedRecently(): boolean {
 }
 
 /** Records a failed export in the self-metrics and warns at a bounded rate. */
-export function reportExportFailure(signal: 'traces' | 'logs', url: string, error: unknown): void {
+export function reportExportFailure(
+  signal: 'traces' | 'logs' | 'metrics',
+  url: string,
+  error: unknown,
+): void {
   lastFailureAt = Date.now();
   selfMetrics.exportFailures.inc({ signal });
   const why =

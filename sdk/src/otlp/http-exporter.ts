@@ -26,7 +26,7 @@ interface NodeHttp {
   ) => HttpExportSettings;
 }
 
-export type OtlpSignal = 'traces' | 'logs';
+export type OtlpSignal = 'traces' | 'logs' | 'metrics';
 export type OtlpHttpProtocol = 'http/protobuf' | 'http/json';
 
 const SIGNALS = {
@@ -51,7 +51,23 @@ const SIGNALS = {
     helper: 'LogsExporterMetricsHelper',
     componentType: 'otlp_http_log_exporter',
   },
+  // Only pre-encoded (metrics/otlp-push.ts encodes prom-client's registry itself): the exporter
+  // base comes from the traces exporter the SDK already depends on.
+  metrics: {
+    packages: [
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/exporter-trace-otlp-proto',
+    ],
+    env: 'METRICS',
+    path: 'v1/metrics',
+    dir: './metrics',
+    serializers: ['JsonMetricsSerializer', 'ProtobufMetricsSerializer'],
+    helper: 'MetricsExporterMetricsHelper',
+    componentType: 'otlp_http_metric_exporter',
+  },
 } as const;
+
+const ITEM_NAMES = { traces: 'span', logs: 'log_record', metrics: 'metric_data_point' } as const;
 
 /**
  * An OTLP/HTTP exporter built exactly as `@opentelemetry/exporter-{trace,logs}-otlp-{proto,http}`
@@ -83,8 +99,9 @@ export function createOtlpHttpExporter<T>(
     // export() is given the request body itself; the response's partial-success details are
     // not decoded (the transformer is not loaded at all).
     serializer = { serializeRequest: (body: Uint8Array) => body, deserializeResponse: () => ({}) };
-    helper = { name: signal === 'traces' ? 'span' : 'log_record', countItems: () => 1 };
+    helper = { name: ITEM_NAMES[signal], countItems: () => 1 };
   } else {
+    if (signal === 'metrics') throw new Error('metrics are exported pre-encoded only');
     const transformer = createRequire(req.resolve('@opentelemetry/otlp-transformer'));
     const serializerName = s.serializers[json ? 0 : 1];
     serializer = (transformer(`${s.dir}/${json ? 'json' : 'protobuf'}`) as Record<string, unknown>)[

@@ -54,10 +54,18 @@ export class ProtobufWriter {
     this.string(s);
   }
 
-  /** Signed 64-bit integer as protobuf int64 (negative values take ten bytes). */
+  /**
+   * Signed 64-bit integer as protobuf int64 (negative values take ten bytes). `v` is any
+   * integral number in int64's range: varint() is exact for those, and BigInt(v) is.
+   */
   int64(v: number): void {
     if (v >= 0) return this.varint(v);
-    let u = BigInt.asUintN(64, BigInt(v));
+    this.bigint64(BigInt(v));
+  }
+
+  /** A bigint in int64's range as protobuf int64. */
+  bigint64(v: bigint): void {
+    let u = BigInt.asUintN(64, v);
     this.ensure(10);
     while (u > 127n) {
       this.buf[this.pos++] = Number(u & 127n) | 128;
@@ -130,6 +138,15 @@ export class ProtobufWriter {
     this.ensure(4);
     this.buf.writeUInt32LE(v >>> 0, this.pos);
     this.pos += 4;
+  }
+
+  /** A non-negative safe integer as fixed64 (counts). */
+  fixed64(v: number): void {
+    this.ensure(8);
+    const high = Math.floor(v / 4294967296);
+    this.buf.writeUInt32LE(v - high * 4294967296, this.pos);
+    this.buf.writeUInt32LE(high, this.pos + 4);
+    this.pos += 8;
   }
 
   double(v: number): void {

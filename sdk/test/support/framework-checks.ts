@@ -72,13 +72,15 @@ export async function expectHandlerError(
   expect(events[0]!.attributes['exception.stacktrace']).toContain(message);
 }
 
-/** The scraped histogram has a series for each of these `route status` pairs ('' = no route). */
+/** The scraped histogram has a series for each of these `route status` pairs ('' = no route), over http. */
 export async function expectLabels(
   metricsPort: number,
   pairs: [string, number][],
 ): Promise<string> {
   const text = await scrape(metricsPort);
   for (const [route, status] of pairs)
-    expect(text).toContain(`http_route="${route}",http_response_status_code="${status}"}`);
+    expect(text).toContain(
+      `http_route="${route}",http_response_status_code="${status}",url_scheme="http"`,
+    );
   return text;
 }

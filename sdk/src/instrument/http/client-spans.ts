@@ -4,7 +4,6 @@ import {
   SpanKind,
   type Attributes,
   type Context,
-  type Span,
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
@@ -14,8 +13,8 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { fullUrl, hostAndPort } from './authority';
-import { endClientSpan } from './client-span-end';
-import { methodLabel } from './route';
+import { endClientSpan, type ClientCall } from './client-span-end';
+import { methodLabel, spanMethod } from './known-methods';
 import { PatchingInstrumentation } from './patching-instrumentation';
 import { withSpan } from './request-context';
 import { startSdkSpan } from '../../tracing/fast-span';
@@ -32,10 +31,7 @@ import { startSdkSpan } from '../../tracing/fast-span';
 
 const STATE = Symbol('o11y.client');
 
-interface ClientState {
-  span: Span;
-  start: number;
-  host: string;
+interface ClientState extends ClientCall {
   error?: Error;
 }
 type Tracked = ClientRequest & { [STATE]?: ClientState };
@@ -47,26 +43,29 @@ const setter: TextMapSetter<ClientRequest> = {
 
 function startClient(tracer: Tracer, req: Tracked, parent: Context): void {
   const method = req.method;
+  const methodValue = methodLabel(method);
   // Node writes the Host header as `host[:port]`, the port only when it is not the default.
   const hostHeader = req.getHeader('host');
   const authority = typeof hostHeader === 'string' ? hostHeader : req.host;
   const [host, port] = hostAndPort(authority, req.protocol === 'https:' ? 443 : 80);
   const attributes: Attributes = {
-    'http.request.method': methodLabel(method),
+    'http.request.method': methodValue,
     'server.address': host,
     'server.port': port,
     'url.full': fullUrl(`${req.protocol}//${authority}`, req.path),
   };
-  if (attributes['http.request.method'] === '_OTHER')
-    attributes['http.request.method_original'] = method;
-  const span = startSdkSpan(
-    tracer,
-    attributes['http.request.method'] === '_OTHER' ? 'HTTP' : method,
-    SpanKind.CLIENT,
-    attributes,
-    parent,
-  );
-  req[STATE] = { span, start: performance.now(), host };
+  if (methodValue !== method) attributes['http.request.method_original'] = method;
+  const span = startSdkSpan(tracer, spanMethod(methodValue), SpanKind.CLIENT, attributes, parent);
+  req[STATE] = {
+    span,
+    start: performance.now(),
+    method: methodValue,
+    host,
+    port,
+    peerAddress: undefined,
+    peerPort: undefined,
+    error: undefined,
+  };
   // Headers given as an array are already written; such a request is traced but not propagated.
   if (!req.headersSent) propagation.inject(withSpan(parent, span), req, setter);
   req.on('close', onClose);
@@ -86,8 +85,8 @@ function onClose(this: Tracked): void {
 
 function endClient(req: Tracked, state: ClientState): void {
   const res = (req as ClientRequest & { res?: IncomingMessage | null }).res ?? undefined;
-  endClientSpan(state.span, req.method, state.host, state.start, {
-    status: res?.statusCode ?? 0,
+  endClientSpan(state, {
+    status: res?.statusCode,
     protocolVersion: res?.httpVersion,
     error: state.error,
     complete: res?.complete === true,
@@ -98,6 +97,19 @@ function onRequestError(message: unknown): void {
   const { request, error } = message as { request: Tracked; error: Error };
   const state = request[STATE];
   if (state !== undefined && state.error === undefined) state.error = error;
+}
+
+/**
+ * The response's headers arrived: the socket is connected, and may be gone (a connection not
+ * kept alive) by the time the request closes. Its peer is read now.
+ */
+function onResponse(message: unknown): void {
+  const { request } = message as { request: Tracked };
+  const state = request[STATE];
+  const socket = request.socket;
+  if (state === undefined || socket === null) return;
+  state.peerAddress = socket.remoteAddress;
+  state.peerPort = socket.remotePort;
 }
 
 function traced(original: RequestFn, tracer: () => Tracer): RequestFn {
@@ -145,6 +157,7 @@ export class ClientSpans extends PatchingInstrumentation {
       mod.get = tracedGet(request);
     }
     diagnostics.subscribe('http.client.request.error', onRequestError);
+    diagnostics.subscribe('http.client.response.finish', onResponse);
     // `import { request } from 'node:http'` sees the patched functions too.
     syncBuiltinESMExports();
   }
@@ -157,6 +170,7 @@ export class ClientSpans extends PatchingInstrumentation {
       delete mod[PATCHED];
     }
     diagnostics.unsubscribe('http.client.request.error', onRequestError);
+    diagnostics.unsubscribe('http.client.response.finish', onResponse);
     syncBuiltinESMExports();
   }
 }

@@ -2,18 +2,16 @@ import {
   context,
   propagation,
   SpanKind,
-  trace,
   type Attributes,
-  type Span,
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import diagnostics from 'node:diagnostics_channel';
 import { fullUrl, hostAndPort } from './authority';
-import { endClientSpan } from './client-span-end';
-import { PatchingInstrumentation, SDK_SCOPE } from './patching-instrumentation';
-import { methodLabel } from './route';
+import { endClientSpan, type ClientCall } from './client-span-end';
+import { methodLabel, spanMethod } from './known-methods';
+import { PatchingInstrumentation, sdkTracer } from './patching-instrumentation';
 import { withSpan } from './request-context';
 import { startSdkSpan } from '../../tracing/fast-span';
 
@@ -27,11 +25,9 @@ import { startSdkSpan } from '../../tracing/fast-span';
 
 const STATE = Symbol('o11y.fetch');
 
-interface FetchState {
-  span: Span;
-  start: number;
-  host: string;
-  status: number;
+interface FetchState extends ClientCall {
+  status: number | undefined;
+  protocolVersion: string | undefined;
 }
 /** The parts of undici's Request this reads and writes. */
 interface UndiciRequest {
@@ -43,17 +39,48 @@ interface UndiciRequest {
   [STATE]?: FetchState;
 }
 
+/**
+ * Sets a trace-context header, replacing any the app set itself: a second `traceparent` would
+ * make the next service start a trace of its own. undici keeps headers as a flat
+ * [name, value, ...] array (Node 20 and later) or, in older versions, as `name: value\r\n` text.
+ */
 const setter: TextMapSetter<UndiciRequest> = {
-  set(request, key, value) {
-    if (typeof request.addHeader === 'function') request.addHeader(key, value);
-    else if (Array.isArray(request.headers)) request.headers.push(key, value);
-    else if (typeof request.headers === 'string') request.headers += `${key}: ${value}\r\n`;
+  set(request, name, value) {
+    const key = name.toLowerCase();
+    const headers = request.headers;
+    if (Array.isArray(headers)) {
+      let found = false;
+      for (let i = 0; i < headers.length; i += 2) {
+        const name = headers[i] as unknown;
+        if (typeof name !== 'string' || name.length !== key.length || name.toLowerCase() !== key)
+          continue;
+        if (found) {
+          headers.splice(i, 2);
+          i -= 2;
+        } else {
+          headers[i + 1] = value;
+          found = true;
+        }
+      }
+      if (!found) headers.push(key, value);
+    } else if (typeof headers === 'string') {
+      request.headers = `${withoutHeader(headers, key)}${key}: ${value}\r\n`;
+    } else if (typeof request.addHeader === 'function') request.addHeader(key, value);
   },
 };
 
+/** `name: value\r\n` lines without those of `key` (lower case). */
+function withoutHeader(lines: string, key: string): string {
+  if (!lines.toLowerCase().includes(`${key}:`)) return lines;
+  return lines
+    .split('\r\n')
+    .filter((line) => line.slice(0, key.length + 1).toLowerCase() !== `${key}:`)
+    .join('\r\n');
+}
+
 // The instrumentation's tracer, for the channel handlers (module functions, so that the very
 // same functions are unsubscribed).
-let tracer: () => Tracer = () => trace.getTracer(SDK_SCOPE);
+let tracer: () => Tracer = () => sdkTracer();
 
 function onCreate({ request }: { request: UndiciRequest }): void {
   const parent = context.active();
@@ -70,19 +97,37 @@ function onCreate({ request }: { request: UndiciRequest }): void {
       'server.port': port,
       'url.full': fullUrl(origin, request.path),
     };
-    if (method === '_OTHER') attributes['http.request.method_original'] = request.method;
-    const span = startSdkSpan(
-      tracer(),
-      method === '_OTHER' ? 'HTTP' : method,
-      SpanKind.CLIENT,
-      attributes,
-      parent,
-    );
-    request[STATE] = { span, start: performance.now(), host, status: 0 };
+    if (method !== request.method) attributes['http.request.method_original'] = request.method;
+    const span = startSdkSpan(tracer(), spanMethod(method), SpanKind.CLIENT, attributes, parent);
+    request[STATE] = {
+      span,
+      start: performance.now(),
+      method,
+      host,
+      port,
+      peerAddress: undefined,
+      peerPort: undefined,
+      status: undefined,
+      protocolVersion: undefined,
+    };
     propagation.inject(withSpan(parent, span), request, setter);
   } catch {
     // Never let tracing stand between the app and its request.
   }
+}
+
+/** The request is written to a connected socket: its peer, and the protocol it speaks. */
+function onSendHeaders(m: {
+  request: UndiciRequest;
+  socket?: { remoteAddress?: string; remotePort?: number; alpnProtocol?: string | false };
+}): void {
+  const state = m.request[STATE];
+  const socket = m.socket;
+  if (state === undefined || socket === undefined) return;
+  state.peerAddress = socket.remoteAddress;
+  state.peerPort = socket.remotePort;
+  // undici speaks HTTP/2 only when TLS negotiated it (ALPN `h2`), HTTP/1.1 otherwise.
+  state.protocolVersion = socket.alpnProtocol === 'h2' ? '2' : '1.1';
 }
 
 function onHeaders(m: { request: UndiciRequest; response: { statusCode: number } }): void {
@@ -103,11 +148,11 @@ function end(request: UndiciRequest, error: Error | undefined): void {
   if (state === undefined) return;
   request[STATE] = undefined;
   try {
-    endClientSpan(state.span, request.method, state.host, state.start, {
+    endClientSpan(state, {
       status: state.status,
+      protocolVersion: state.protocolVersion,
       error,
       complete: error === undefined,
-      cancelled: error?.name === 'AbortError',
     });
   } catch {
     // Telemetry never fails the app's call.
@@ -116,6 +161,7 @@ function end(request: UndiciRequest, error: Error | undefined): void {
 
 const CHANNELS = [
   ['undici:request:create', onCreate],
+  ['undici:client:sendHeaders', onSendHeaders],
   ['undici:request:headers', onHeaders],
   ['undici:request:trailers', onTrailers],
   ['undici:request:error', onError],

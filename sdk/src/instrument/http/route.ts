@@ -61,21 +61,5 @@ function capped(route: string): string {
   return route;
 }
 
-const METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-  'QUERY',
-]);
-
-/** The method label: known HTTP methods as they are, anything else `_OTHER` (OTel semconv), so clients cannot mint series. */
-export function methodLabel(method: string | undefined): string {
-  if (method === undefined) return 'GET';
-  return METHODS.has(method) ? method : '_OTHER';
-}
+// Kept here for the modules that import it from the route module.
+export { methodLabel } from './known-methods';

@@ -15,7 +15,10 @@ import { serverDuration } from '../../metrics/registry';
 import { metricsServer } from '../../metrics/server';
 import { redactQuery } from './redact-query';
 import { EXTRACT_ROOT, requestContext } from './request-context';
-import { methodLabel, routeOf, UNMATCHED_ROUTE } from './route';
+import { forwardedOrigin, hostAt, hostEnd, portAfter } from './forwarded-headers';
+import { methodLabel, spanMethod } from './known-methods';
+import { routeOf, UNMATCHED_ROUTE } from './route';
+import { spanSeconds } from './span-duration';
 import { traceresponse } from './traceresponse';
 import { PatchingInstrumentation } from './patching-instrumentation';
 import { startSdkSpan } from '../../tracing/fast-span';
@@ -40,6 +43,10 @@ interface RequestState {
   ended: boolean;
   /** The error a framework reported for the request (a handler threw, rejected or passed one on). */
   error?: unknown;
+  /** `http.request.method` (a known method or `_OTHER`). */
+  method: string;
+  /** `url.scheme`: the original request's, behind a proxy. */
+  scheme: 'http' | 'https';
 }
 type Tracked = IncomingMessage & { [STATE]?: RequestState };
 type TrackedResponse = ServerResponse & { [STATE]?: RequestState };
@@ -48,43 +55,65 @@ type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => b
 /** Starts the request's server span and returns the context the app's handlers run in. */
 function startRequest(
   tracer: Tracer,
-  scheme: 'http' | 'https',
+  socketScheme: 'http' | 'https',
   req: Tracked,
   res: ServerResponse,
 ): Context {
   const method = req.method ?? 'GET';
+  const methodValue = methodLabel(method);
+  const headers = req.headers;
+  // Behind a reverse proxy: the original client, host and scheme, as the proxy reports them.
+  const origin = forwardedOrigin(headers);
+  const scheme = origin?.scheme ?? socketScheme;
   const attributes: Attributes = {
-    'http.request.method': methodLabel(method),
+    'http.request.method': methodValue,
     'url.scheme': scheme,
     'network.protocol.version': req.httpVersion,
   };
-  if (attributes['http.request.method'] === '_OTHER')
-    attributes['http.request.method_original'] = method;
+  if (methodValue !== method) attributes['http.request.method_original'] = method;
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   attributes['url.path'] = q < 0 ? url : url.slice(0, q);
   if (q >= 0) attributes['url.query'] = redactQuery(url.slice(q + 1));
-  const headers = req.headers;
-  const host = headers.host;
-  if (host !== undefined) {
-    // `[::1]:8080`, `example.com:8080`, `example.com`
-    const colon = host.lastIndexOf(':');
-    if (colon > host.lastIndexOf(']')) {
-      attributes['server.address'] = host.slice(0, colon);
-      attributes['server.port'] = Number(host.slice(colon + 1));
-    } else attributes['server.address'] = host;
+  if (origin?.host !== undefined) {
+    attributes['server.address'] = origin.host;
+    attributes['server.port'] = origin.port ?? (scheme === 'https' ? 443 : 80);
+  } else if (headers.host !== undefined) {
+    // `[::1]:8080`, `example.com:8080`, `example.com` (the scheme's default port)
+    const host = headers.host;
+    const end = hostEnd(host);
+    const port = end < 0 ? -1 : portAfter(host, end);
+    if (port !== -1) {
+      attributes['server.address'] = hostAt(host, end);
+      attributes['server.port'] = port ?? (scheme === 'https' ? 443 : 80);
+    }
   }
   const ua = headers['user-agent'];
   if (ua !== undefined) attributes['user_agent.original'] = ua;
-  const peer = req.socket.remoteAddress;
-  if (peer !== undefined) attributes['client.address'] = peer;
+  const socket = req.socket;
+  const peer = socket.remoteAddress;
+  const client = origin?.clientAddress ?? peer;
+  if (client !== undefined) attributes['client.address'] = client;
+  if (peer !== undefined) {
+    attributes['network.peer.address'] = peer;
+    const peerPort = socket.remotePort;
+    if (peerPort !== undefined) attributes['network.peer.port'] = peerPort;
+  }
 
   const parent = propagation.extract(EXTRACT_ROOT, headers);
-  const span = startSdkSpan(tracer, method, SpanKind.SERVER, attributes, parent);
+  const span = startSdkSpan(tracer, spanMethod(methodValue), SpanKind.SERVER, attributes, parent);
   const meta: RPCMetadata = { type: RPCType.HTTP, span };
   // Other frameworks' instrumentations write the matched route into this metadata.
   const ctx = requestContext(parent, span, meta);
-  const state: RequestState = { span, start: performance.now(), meta, ctx, ended: false };
+  const state: RequestState = {
+    span,
+    start: performance.now(),
+    meta,
+    ctx,
+    ended: false,
+    method: methodValue,
+    scheme,
+  };
   req[STATE] = state;
   (res as TrackedResponse)[STATE] = state;
   res.on('close', onClose);
@@ -107,49 +136,53 @@ function onClose(this: ServerResponse): void {
 }
 
 function endRequest(res: ServerResponse, req: Tracked, state: RequestState): void {
-  const { span, start, meta } = state;
-  const seconds = (performance.now() - start) / 1000;
+  const { span, meta, method } = state;
   const route = routeOf(req, meta);
-  const method = req.method ?? 'GET';
-  const sent = res.writableFinished;
-  // A response never sent (client gone, socket destroyed) is labelled 0, as outbound calls
-  // without a response are: still timed, so a hanging handler shows in the latency panels.
-  const status = sent ? res.statusCode : 0;
+  // A status code exists only if one was sent; a response cut short after its headers keeps it.
+  const status = res.headersSent ? res.statusCode : undefined;
   // `unmatched` is a label for dashboards, not a template: the span keeps its method name.
   if (route !== undefined && route !== UNMATCHED_ROUTE) {
     span.setAttribute('http.route', route);
-    span.updateName(`${method} ${route}`);
+    span.updateName(`${spanMethod(method)} ${route}`);
   }
-  if (sent) {
-    span.setAttribute('http.response.status_code', status);
-    if (status >= 500) {
-      const error = state.error;
-      span.setAttribute('error.type', error === undefined ? String(status) : errorType(error));
-      span.setStatus(
-        error === undefined
-          ? { code: SpanStatusCode.ERROR }
-          : { code: SpanStatusCode.ERROR, message: errorMessage(error) },
-      );
-    }
-  } else {
-    span.setAttribute('error.type', 'aborted');
+  if (status !== undefined) span.setAttribute('http.response.status_code', status);
+  let errorType: string | undefined;
+  if (!res.writableFinished) {
+    errorType = 'aborted';
     span.setStatus({
       code: SpanStatusCode.ERROR,
       message: 'the connection closed before the response was sent',
     });
+  } else if (status !== undefined && status >= 500) {
+    const error = state.error;
+    errorType = error === undefined ? String(status) : classOf(error);
+    span.setStatus(
+      error === undefined
+        ? { code: SpanStatusCode.ERROR }
+        : { code: SpanStatusCode.ERROR, message: errorMessage(error) },
+    );
   }
+  if (errorType !== undefined) span.setAttribute('error.type', errorType);
   span.end();
   const sc = span.spanContext();
-  const methodValue = methodLabel(method);
+  const scheme = state.scheme;
+  // A response never sent has no status label (not an invented one), and an error type.
+  // No route: an empty value, which Prometheus stores as no label at all.
+  const labels: Parameters<typeof serverDuration.record>[1] =
+    status === undefined
+      ? { http_request_method: method, http_route: route ?? '', url_scheme: scheme }
+      : {
+          http_request_method: method,
+          http_route: route ?? '',
+          http_response_status_code: status,
+          url_scheme: scheme,
+        };
+  if (errorType !== undefined) labels.error_type = errorType;
   serverDuration.record(
-    `${methodValue} ${status} ${route}`,
-    {
-      http_request_method: methodValue,
-      // No route: an empty value, which Prometheus stores as no label at all.
-      http_route: route ?? '',
-      http_response_status_code: status,
-    },
-    seconds,
+    `${method} ${scheme} ${status} ${errorType} ${route}`,
+    labels,
+    // The span's own duration, so that the metric and the trace it points to agree.
+    spanSeconds(span, state.start),
     // Only sampled traces are exported, so only they make exemplars worth clicking.
     sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined,
   );
@@ -168,7 +201,7 @@ export function recordServerError(req: IncomingMessage, error: unknown): void {
   try {
     // exception.type as error.type: the class (a subclass inherits `name` from Error).
     state.span.recordException({
-      name: errorType(error),
+      name: classOf(error),
       message: errorMessage(error),
       stack: error instanceof Error ? error.stack : undefined,
     });
@@ -177,7 +210,7 @@ export function recordServerError(req: IncomingMessage, error: unknown): void {
   }
 }
 
-function errorType(error: unknown): string {
+function classOf(error: unknown): string {
   if (error instanceof Error) return error.constructor?.name || error.name || 'Error';
   return typeof error;
 }
