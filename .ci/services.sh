@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts PostgreSQL, Redis and RabbitMQ on this machine when they are not already answering.
+# Starts PostgreSQL, MariaDB, Redis and RabbitMQ on this machine when they are not already answering.
 # The commands are the machine's own service start commands; each is skipped when the port answers.
 set -uo pipefail
 
@@ -16,6 +16,11 @@ if ! answers 5432; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
 fi
 wait_for PostgreSQL 5432
+
+if ! answers 3306; then
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+fi
+wait_for MariaDB 3306
 
 if ! answers 6379; then
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \

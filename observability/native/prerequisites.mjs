@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What `npm test` needs on this machine, made ready before the first test runs, so that `npm ci`
-// then `npm test` is all a fresh clone takes: the local PostgreSQL, Redis and RabbitMQ (started
+// then `npm test` is all a fresh clone takes: the local PostgreSQL, MariaDB, Redis and RabbitMQ (started
 // with the machine's own commands, `.ci/services.sh`, when they are installed but down), and the
 // backend binaries (built once from their Go modules, with progress; later runs only check).
 // Whatever cannot be made ready stops the run within seconds, naming the one thing that fixes it.
@@ -20,6 +20,13 @@ export const LOCAL_SERVICES = [
     url: process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     port: 5432,
     install: 'apt install postgresql (or set TEST_PG_ADMIN_URL to a superuser URL)',
+  },
+  {
+    name: 'MariaDB',
+    // The SDK's mysql/mysql2 client tests (root, no password, database `test`).
+    url: 'mysql://root@127.0.0.1:3306/test',
+    port: 3306,
+    install: 'apt install mariadb-server',
   },
   {
     name: 'Redis',
