@@ -136,9 +136,9 @@ describe('workflows, by actionlint', () => {
 });
 
 describe('ci.yml', () => {
-  it('runs the PostgreSQL, Redis and RabbitMQ versions pinned in observability/versions.env', () => {
+  it('runs the PostgreSQL, MariaDB, Redis and RabbitMQ versions pinned in observability/versions.env', () => {
     const services = ciJob().services ?? {};
-    expect(Object.keys(services).sort()).toEqual(['postgres', 'rabbitmq', 'redis']);
+    expect(Object.keys(services).sort()).toEqual(['mariadb', 'postgres', 'rabbitmq', 'redis']);
     for (const [name, service] of Object.entries(services)) {
       const [image, tag] = service.image.split(':');
       const key = `${image?.split('/').at(-1)?.toUpperCase()}_VERSION`;
@@ -151,11 +151,13 @@ describe('ci.yml', () => {
     const services = ciJob().services ?? {};
     expect(services.postgres?.ports).toEqual(['5432:5432']);
     expect(services.postgres?.env?.POSTGRES_HOST_AUTH_METHOD).toBe('trust');
+    expect(services.mariadb?.ports).toEqual(['3306:3306']);
+    expect(services.mariadb?.env?.MARIADB_ALLOW_EMPTY_ROOT_PASSWORD).toBe('1');
     expect(services.redis?.ports).toEqual(['6379:6379']);
     expect(services.rabbitmq?.ports).toEqual(['5672:5672']);
-    // .ci/run starts the same three on a machine, on the same ports.
+    // .ci/run starts the same four on a machine, on the same ports.
     const local = readFileSync(join(repo, '.ci', 'services.sh'), 'utf8');
-    for (const port of ['5432', '6379', '5672']) expect(local).toContain(`answers ${port}`);
+    for (const port of ['5432', '3306', '6379', '5672']) expect(local).toContain(`answers ${port}`);
   });
 
   it('runs the commands of .ci/run, in its order, on the same Node versions', () => {
