@@ -68,10 +68,11 @@ describe('OTLP metrics push', () => {
     const pushes = capture.to('/custom/metrics');
     expect(pushes[0]!.headers['x-tenant']).toBe('acme');
     expect(pushes[0]!.headers['content-type']).toBe('application/x-protobuf');
-    // the interval: 400 ms apart (timers are not exact; a push per request would be far closer)
-    const gaps = pushes.slice(1).map((p, i) => p.at - pushes[i]!.at);
-    for (const gap of gaps) expect(gap).toBeGreaterThan(250);
-    expect(Math.min(...gaps)).toBeLessThan(1500);
+    // the interval: 400 ms apart on average (one push may arrive late and the next on time, so
+    // single gaps on a busy machine say little; a push per request would be far closer)
+    const meanGap = (pushes.at(-1)!.at - pushes[0]!.at) / (pushes.length - 1);
+    expect(meanGap).toBeGreaterThan(250);
+    expect(meanGap).toBeLessThan(1500);
 
     // histogram: cumulative, its buckets, bounds, sum and count, an exemplar of an exported span
     const h = named(duration, '/custom/metrics').find((m) => orderPoint(m)?.count === '3')!;
